@@ -1,0 +1,144 @@
+"""Functions that make tensors: ``tensor``, ``zeros``, ``randn``... (PyTorch names)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import ShapeError
+from .random import get_generator
+from .tensor import Tensor, _default_float, canonical_dtype
+
+
+def _shape(size) -> tuple:
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = size[0]
+    shape = tuple(int(s) for s in size)
+    if any(s < 0 for s in shape):
+        raise ShapeError(f"negative dimension in size {shape}")
+    return shape
+
+
+def _dtype(dtype, default=None):
+    return canonical_dtype(dtype) if dtype is not None else (default or _default_float())
+
+
+def _make(array, requires_grad):
+    t = Tensor._wrap(array)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def tensor(data, dtype=None, requires_grad: bool = False) -> Tensor:
+    """A new tensor holding a copy of ``data`` (nested lists, numbers or arrays)."""
+    if isinstance(data, Tensor):
+        data = data.data
+    if isinstance(data, (np.ndarray, np.generic)):
+        data = np.array(data, copy=True)
+    return Tensor(data, dtype=dtype, requires_grad=requires_grad)
+
+
+def as_tensor(data, dtype=None) -> Tensor:
+    """Like :func:`tensor` but shares memory with a NumPy array when possible."""
+    if isinstance(data, Tensor) and (dtype is None or canonical_dtype(dtype) == data.dtype):
+        return data
+    return Tensor(data, dtype=dtype)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing memory with ``array`` (which must have a supported dtype)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
+    canonical_dtype(array.dtype)
+    return Tensor._wrap(array)
+
+
+def zeros(*size, dtype=None, requires_grad=False) -> Tensor:
+    return _make(np.zeros(_shape(size), dtype=_dtype(dtype)), requires_grad)
+
+
+def ones(*size, dtype=None, requires_grad=False) -> Tensor:
+    return _make(np.ones(_shape(size), dtype=_dtype(dtype)), requires_grad)
+
+
+def full(size, fill_value, dtype=None, requires_grad=False) -> Tensor:
+    if dtype is None:
+        dtype = (np.dtype("bool") if isinstance(fill_value, bool) else
+                 np.dtype("int64") if isinstance(fill_value, int) else _default_float())
+    return _make(np.full(_shape((size,)), fill_value, dtype=canonical_dtype(dtype)), requires_grad)
+
+
+def empty(*size, dtype=None, requires_grad=False) -> Tensor:
+    return zeros(*size, dtype=dtype, requires_grad=requires_grad)
+
+
+def eye(n, m=None, dtype=None, requires_grad=False) -> Tensor:
+    return _make(np.eye(n, m, dtype=_dtype(dtype)), requires_grad)
+
+
+def arange(start, end=None, step=1, dtype=None, requires_grad=False) -> Tensor:
+    """Values from ``start`` to ``end`` (excluded); int64 when all arguments are ints."""
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise ValueError("arange: step must be non-zero")
+    if dtype is None:
+        ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
+        dtype = np.dtype("int64") if ints else _default_float()
+    return _make(np.arange(start, end, step).astype(canonical_dtype(dtype)), requires_grad)
+
+
+def linspace(start, end, steps, dtype=None, requires_grad=False) -> Tensor:
+    if steps < 0:
+        raise ValueError(f"linspace: steps must be non-negative, got {steps}")
+    return _make(np.linspace(start, end, steps, dtype=np.float64).astype(_dtype(dtype)), requires_grad)
+
+
+def rand(*size, generator=None, dtype=None, requires_grad=False) -> Tensor:
+    """Uniform samples on [0, 1)."""
+    d = _dtype(dtype)
+    return _make(get_generator(generator).random(_shape(size), dtype=np.float64).astype(d), requires_grad)
+
+
+def randn(*size, generator=None, dtype=None, requires_grad=False) -> Tensor:
+    """Standard normal samples."""
+    d = _dtype(dtype)
+    return _make(get_generator(generator).standard_normal(_shape(size)).astype(d), requires_grad)
+
+
+def randint(low, high=None, size=(), generator=None, dtype=None) -> Tensor:
+    """Integers uniform in [low, high) (``randint(high, size=...)`` means low = 0)."""
+    if high is None:
+        low, high = 0, low
+    if high <= low:
+        raise ValueError(f"randint: high ({high}) must be greater than low ({low})")
+    out = get_generator(generator).integers(low, high, size=tuple(size), dtype=np.int64)
+    return Tensor._wrap(out.astype(_dtype(dtype, np.dtype("int64"))))
+
+
+def randperm(n, generator=None) -> Tensor:
+    return Tensor._wrap(get_generator(generator).permutation(n).astype(np.int64))
+
+
+def zeros_like(x, dtype=None, requires_grad=False) -> Tensor:
+    return zeros(x.shape, dtype=dtype or x.dtype, requires_grad=requires_grad)
+
+
+def ones_like(x, dtype=None, requires_grad=False) -> Tensor:
+    return ones(x.shape, dtype=dtype or x.dtype, requires_grad=requires_grad)
+
+
+def full_like(x, fill_value, dtype=None, requires_grad=False) -> Tensor:
+    return full(x.shape, fill_value, dtype=dtype or x.dtype, requires_grad=requires_grad)
+
+
+def rand_like(x, generator=None, dtype=None, requires_grad=False) -> Tensor:
+    return rand(x.shape, generator=generator, dtype=dtype or x.dtype, requires_grad=requires_grad)
+
+
+def randn_like(x, generator=None, dtype=None, requires_grad=False) -> Tensor:
+    return randn(x.shape, generator=generator, dtype=dtype or x.dtype, requires_grad=requires_grad)
+
+
+def randint_like(x, low, high=None, generator=None, dtype=None) -> Tensor:
+    return randint(low, high, x.shape, generator=generator, dtype=dtype or x.dtype)

@@ -1,0 +1,31 @@
+"""The exception hierarchy.
+
+Every error chalkgrad raises for bad user input is a :class:`ChalkgradError`, and
+also a subclass of the built-in exception a Python user would expect, so both
+``except chalkgrad.ShapeError`` and ``except ValueError`` work.
+Messages say where (the operation or the layer path), what was received and
+what was expected.
+"""
+
+
+class ChalkgradError(Exception):
+    """Base class of every error raised by chalkgrad for bad input."""
+
+
+class ShapeError(ChalkgradError, ValueError):
+    """Shapes that do not fit: mismatched operands, wrong rank, bad sizes."""
+
+
+class DTypeError(ChalkgradError, TypeError):
+    """A dtype the operation cannot take (float indices, int tensors that need grad...)."""
+
+
+class GradError(ChalkgradError, RuntimeError):
+    """Misuse of autograd: backward through a freed graph, non-scalar backward..."""
+
+
+class StateDictError(ChalkgradError, KeyError):
+    """A state_dict whose keys or shapes do not match the module."""
+
+    def __str__(self) -> str:  # KeyError quotes its message; show it plainly
+        return str(self.args[0]) if self.args else ""

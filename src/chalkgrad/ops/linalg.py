@@ -1,0 +1,98 @@
+"""Matrix products: ``matmul`` (with NumPy/PyTorch batching rules) and the fused ``linear``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd.function import Function
+from ..errors import ShapeError
+from ..tensor import Tensor
+from .shape import reshape, sum_to
+
+
+class MatMul(Function):
+    """C = A @ B (both at least 2-D, batch dims broadcast);   dA = G @ Bᵀ,  dB = Aᵀ @ G"""
+
+    def forward(self, a, b):
+        return np.matmul(a, b)
+
+    def backward(self, g):
+        a, b = self.inputs
+        ga = sum_to(g @ b.mT, a.shape) if self.needs_input_grad[0] else None
+        gb = sum_to(a.mT @ g, b.shape) if self.needs_input_grad[1] else None
+        return ga, gb
+
+
+class Linear(Function):
+    """y = x Wᵀ + b;   dx = G W,  dW = Gᵀ x (summed over the batch),  db = Σ_batch G"""
+
+    def forward(self, x, w, b=None):
+        y = x @ w.T
+        if b is not None:
+            y += b
+        return y
+
+    def backward(self, g):
+        x, w = self.inputs[0], self.inputs[1]
+        need = self.needs_input_grad
+        gx = g @ w if need[0] else None
+        g2 = reshape(g, (-1, g.shape[-1])) if g.ndim != 2 else g
+        gw = g2.T @ (reshape(x, (-1, x.shape[-1])) if x.ndim != 2 else x) if need[1] else None
+        gb = g2.sum(0) if len(need) > 2 and need[2] else None
+        return gx, gw, gb
+
+
+def _as_tensor(x):
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def matmul(a, b):
+    """Matrix product with PyTorch's rules: 1-D operands are promoted and the added dim removed."""
+    a, b = _as_tensor(a), _as_tensor(b)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ShapeError(f"matmul: both operands need at least 1 dimension, got shapes {a.shape} and {b.shape}")
+    ka = a.shape[-1]
+    kb = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    if ka != kb:
+        raise ShapeError(f"matmul: cannot multiply shapes {a.shape} and {b.shape}: "
+                         f"inner dimensions {ka} and {kb} differ")
+    if a.ndim >= 2 and b.ndim >= 2:
+        try:
+            np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        except ValueError:
+            raise ShapeError(f"matmul: batch dimensions of {a.shape} and {b.shape} do not broadcast") from None
+        return MatMul.apply(a, b)
+    a2 = reshape(a, (1, ka)) if a.ndim == 1 else a
+    b2 = reshape(b, (kb, 1)) if b.ndim == 1 else b
+    out = MatMul.apply(a2, b2)
+    if a.ndim == 1:
+        out = reshape(out, out.shape[:-2] + out.shape[-1:])
+    if b.ndim == 1:
+        out = reshape(out, out.shape[:-1])
+    return out
+
+
+def mm(a, b):
+    if a.ndim != 2 or b.ndim != 2:
+        raise ShapeError(f"mm: expected two 2-D tensors, got shapes {a.shape} and {b.shape}")
+    return matmul(a, b)
+
+
+def dot(a, b):
+    if a.ndim != 1 or b.ndim != 1:
+        raise ShapeError(f"dot: expected two 1-D tensors, got shapes {a.shape} and {b.shape}")
+    return matmul(a, b)
+
+
+def linear(x, weight, bias=None):
+    """y = x Wᵀ + b with ``weight`` of shape (out_features, in_features)."""
+    if weight.ndim != 2:
+        raise ShapeError(f"linear: weight must be 2-D (out_features, in_features), got shape {weight.shape}")
+    if x.ndim == 0 or x.shape[-1] != weight.shape[1]:
+        raise ShapeError(f"linear: input of shape {x.shape} has {x.shape[-1] if x.ndim else 0} features "
+                         f"in its last dimension, expected in_features={weight.shape[1]}")
+    if bias is not None:
+        if bias.shape != (weight.shape[0],):
+            raise ShapeError(f"linear: bias must have shape ({weight.shape[0]},), got {bias.shape}")
+        return Linear.apply(x, weight, bias)
+    return Linear.apply(x, weight)
