@@ -16,6 +16,7 @@ from .autograd import (  # noqa: E402
     no_grad, enable_grad, set_grad_enabled, is_grad_enabled, Function,
 )
 from . import autograd  # noqa: E402
+from . import nn  # noqa: E402
 from .random import Generator, manual_seed, default_generator  # noqa: E402
 from .creation import (  # noqa: E402
     tensor, as_tensor, from_numpy, zeros, ones, full, empty, eye, arange, linspace,

@@ -1,0 +1,3 @@
+"""Activation functions (filled in by the activation work)."""
+
+__all__: list[str] = []
