@@ -57,3 +57,6 @@ def is_tensor(x) -> "bool_":
 
 def numel(x) -> int:
     return x.numel()
+
+
+from .ops.softmax import softmax, log_softmax  # noqa: E402
