@@ -1,0 +1,52 @@
+"""Shared benchmark helpers: interleaved timing, medians, and the machine's BLAS setup."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import time
+
+
+def environment() -> str:
+    """One paragraph on what the numbers depend on: CPU, BLAS libraries, thread settings."""
+    import numpy as np
+
+    lines = [f"python {platform.python_version()}, numpy {np.__version__}, machine {platform.machine()}, "
+             f"{os.cpu_count()} CPUs"]
+    try:
+        from threadpoolctl import threadpool_info
+
+        for info in threadpool_info():
+            lines.append(f"  {info.get('internal_api')} {info.get('version')} ({info.get('user_api')}, "
+                         f"{info.get('num_threads')} threads, arch {info.get('architecture')}) "
+                         f"from {os.path.basename(info.get('filepath', ''))}")
+    except ImportError:
+        lines.append("  (install threadpoolctl to see the BLAS libraries in use)")
+    lines.append(f"  OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}")
+    return "\n".join(lines)
+
+
+def interleaved(workloads: dict, rounds: int = 7, min_time: float = 0.2) -> dict:
+    """Median seconds per call of each workload, timing them round-robin so noise hits all alike."""
+    for fn in workloads.values():  # warm up
+        fn()
+    reps = {}
+    for name, fn in workloads.items():
+        start, n = time.perf_counter(), 0
+        while time.perf_counter() - start < min_time / 4:
+            fn()
+            n += 1
+        reps[name] = max(1, int(n * 4 * min_time / max(time.perf_counter() - start, 1e-9) / 4))
+    samples = {name: [] for name in workloads}
+    for _ in range(rounds):
+        for name, fn in workloads.items():
+            start = time.perf_counter()
+            for _ in range(reps[name]):
+                fn()
+            samples[name].append((time.perf_counter() - start) / reps[name])
+    return {name: statistics.median(s) for name, s in samples.items()}
+
+
+def fmt_ms(seconds: float) -> str:
+    return f"{seconds * 1e3:8.3f} ms"
