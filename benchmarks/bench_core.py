@@ -10,7 +10,6 @@ import argparse
 import sys
 
 import numpy as np
-
 from common import environment, fmt_ms, interleaved
 
 import chalkgrad as cg
@@ -24,7 +23,7 @@ def chain_chalkgrad():
 
     def run():
         y = x
-        for i in range(CHAIN // 4):
+        for _ in range(CHAIN // 4):
             y = ((y * 0.9 + 0.1).tanh() - 0.01) * 1.01
         y.sum().backward()
         x.grad = None
@@ -39,7 +38,7 @@ def chain_torch():
 
     def run():
         y = x
-        for i in range(CHAIN // 4):
+        for _ in range(CHAIN // 4):
             y = ((y * 0.9 + 0.1).tanh() - 0.01) * 1.01
         y.sum().backward()
         x.grad = None

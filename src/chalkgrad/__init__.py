@@ -17,6 +17,7 @@ from .autograd import (  # noqa: E402
 )
 from . import autograd  # noqa: E402
 from . import nn  # noqa: E402
+from . import optim  # noqa: E402
 from .random import Generator, manual_seed, default_generator  # noqa: E402
 from .creation import (  # noqa: E402
     tensor, as_tensor, from_numpy, zeros, ones, full, empty, eye, arange, linspace,

@@ -68,7 +68,8 @@ def worked_backprop(digits: int = 9) -> str:
         terms = " + ".join(f"{names_h[j][k]}·i{k + 1}" for k in range(2))
         nums = " + ".join(f"{w_h[j, k]:g}·{INPUTS[k]:g}" for k in range(2))
         lines.append(f"  net_h{j + 1} = {terms} + b1 = {nums} + {b_h[j]:g} = {f(model.net_h.data[j])}")
-        lines.append(f"  out_h{j + 1} = σ(net_h{j + 1}) = 1/(1 + e^-{f(model.net_h.data[j])}) = {f(model.out_h.data[j])}")
+        net, out_h = f(model.net_h.data[j]), f(model.out_h.data[j])
+        lines.append(f"  out_h{j + 1} = σ(net_h{j + 1}) = 1/(1 + e^-{net}) = {out_h}")
     for j in range(2):
         terms = " + ".join(f"{names_o[j][k]}·out_h{k + 1}" for k in range(2))
         nums = " + ".join(f"{w_o[j, k]:g}·{f(model.out_h.data[k])}" for k in range(2))
@@ -77,7 +78,8 @@ def worked_backprop(digits: int = 9) -> str:
     errs = [0.5 * (TARGETS[j] - out.data[j]) ** 2 for j in range(2)]
     lines += ["", "Error"]
     for j in range(2):
-        lines.append(f"  E_o{j + 1} = ½·(t{j + 1} − out_o{j + 1})² = ½·({TARGETS[j]} − {f(out.data[j])})² = {f(errs[j])}")
+        subst = f"½·({TARGETS[j]} − {f(out.data[j])})²"
+        lines.append(f"  E_o{j + 1} = ½·(t{j + 1} − out_o{j + 1})² = {subst} = {f(errs[j])}")
     lines.append(f"  E_total = E_o1 + E_o2 = {f(loss.item())}")
 
     lines += ["", "Backward pass, output layer (δ_o = ∂E/∂net_o = (out_o − t)·out_o·(1 − out_o))"]

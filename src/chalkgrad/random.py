@@ -18,7 +18,7 @@ class Generator:
         self._initial_seed = seed
         self.manual_seed(seed if seed is not None else int(np.random.SeedSequence().entropy % (2**63)))
 
-    def manual_seed(self, seed: int) -> "Generator":
+    def manual_seed(self, seed: int) -> Generator:
         if not isinstance(seed, (int, np.integer)) or seed < 0:
             raise ValueError(f"manual_seed: seed must be a non-negative integer, got {seed!r}")
         self._initial_seed = int(seed)

@@ -39,7 +39,7 @@ def canonical_dtype(dtype) -> np.dtype:
         d = np.dtype(dtype)
     except TypeError:
         d = None
-    if d not in SUPPORTED_DTYPES:
+    if d is None or d not in SUPPORTED_DTYPES:  # (NumPy reads None as float64, so test it first)
         raise DTypeError(
             f"unsupported dtype {dtype!r}: chalkgrad tensors are float32, float64, int64 or bool"
         )
@@ -76,7 +76,7 @@ def _coerce_array(data, dtype=None, copy=True) -> np.ndarray:
     )
 
 
-def as_tensor_like(array, other) -> "Tensor":
+def as_tensor_like(array, other) -> Tensor:
     """A constant tensor from ``array``; floating arrays take ``other``'s float dtype."""
     arr = np.asarray(array)
     if isinstance(other, Tensor) and arr.dtype.kind == "f" and other.dtype.kind == "f":
@@ -107,7 +107,7 @@ class Tensor:
             self.requires_grad_(True)
 
     @classmethod
-    def _wrap(cls, data) -> "Tensor":
+    def _wrap(cls, data) -> Tensor:
         """Fast constructor for op results (no dtype checks)."""
         t = object.__new__(cls)
         t.data = data if type(data) is np.ndarray else np.asarray(data)
@@ -181,23 +181,23 @@ class Tensor:
     def tolist(self):
         return self.data.tolist()
 
-    def to(self, dtype) -> "Tensor":
+    def to(self, dtype) -> Tensor:
         """A copy with another dtype (differentiable between float dtypes)."""
         d = canonical_dtype(dtype)
         if d == self.dtype:
             return self
         return _shape.cast(self, d)
 
-    def double(self) -> "Tensor":
+    def double(self) -> Tensor:
         return self.to(float64)
 
-    def float(self) -> "Tensor":
+    def float(self) -> Tensor:
         return self.to(float32)
 
-    def long(self) -> "Tensor":
+    def long(self) -> Tensor:
         return self.to(int64)
 
-    def bool(self) -> "Tensor":
+    def bool(self) -> Tensor:
         return self.to(bool_)
 
     def type(self, dtype=None):
@@ -226,7 +226,7 @@ class Tensor:
         return self.data if dtype is None else self.data.astype(dtype)
 
     # ------------------------------------------------------------------ autograd
-    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Mark a leaf as needing gradients (in place); returns self."""
         if not self.is_leaf:
             raise GradError(
@@ -251,16 +251,16 @@ class Tensor:
     def retains_grad(self) -> bool:
         return self._retains_grad
 
-    def detach(self) -> "Tensor":
+    def detach(self) -> Tensor:
         """The same data (shared memory) cut off from the graph."""
         return Tensor._wrap(self.data)
 
-    def detach_(self) -> "Tensor":
+    def detach_(self) -> Tensor:
         self._node = None
         self.requires_grad = False
         return self
 
-    def clone(self) -> "Tensor":
+    def clone(self) -> Tensor:
         return _shape.clone(self)
 
     def backward(self, gradient=None, retain_graph: bool | None = None, create_graph: bool = False) -> None:
@@ -304,7 +304,7 @@ class Tensor:
                 "wrap it in `with chalkgrad.no_grad():` (for example a parameter update)"
             )
 
-    def _inplace(self, array, what: str) -> "Tensor":
+    def _inplace(self, array, what: str) -> Tensor:
         self._check_inplace(what)
         arr = np.asarray(array)
         if arr.shape != self.shape:
@@ -318,29 +318,37 @@ class Tensor:
         self._version += 1
         return self
 
+    def _inplace_binary(self, ufunc, other, what: str) -> Tensor:
+        other = _raw(other)
+        try:
+            result = ufunc(self.data, other)
+        except ValueError:
+            raise _ew.broadcast_error(what, self.data, other) from None
+        return self._inplace(result, what)
+
     def __iadd__(self, other):
-        return self._inplace(self.data + _raw(other), "+=")
+        return self._inplace_binary(np.add, other, "+=")
 
     def __isub__(self, other):
-        return self._inplace(self.data - _raw(other), "-=")
+        return self._inplace_binary(np.subtract, other, "-=")
 
     def __imul__(self, other):
-        return self._inplace(self.data * _raw(other), "*=")
+        return self._inplace_binary(np.multiply, other, "*=")
 
     def __itruediv__(self, other):
-        return self._inplace(self.data / _raw(other), "/=")
+        return self._inplace_binary(np.true_divide, other, "/=")
 
     def add_(self, other, alpha=1):
-        return self._inplace(self.data + alpha * _raw(other), "add_")
+        return self._inplace_binary(np.add, other if alpha == 1 else alpha * _raw(other), "add_")
 
     def sub_(self, other, alpha=1):
-        return self._inplace(self.data - alpha * _raw(other), "sub_")
+        return self._inplace_binary(np.subtract, other if alpha == 1 else alpha * _raw(other), "sub_")
 
     def mul_(self, other):
-        return self._inplace(self.data * _raw(other), "mul_")
+        return self._inplace_binary(np.multiply, other, "mul_")
 
     def div_(self, other):
-        return self._inplace(self.data / _raw(other), "div_")
+        return self._inplace_binary(np.true_divide, other, "div_")
 
     def zero_(self):
         return self._inplace(np.zeros((), self.dtype), "zero_")
@@ -358,7 +366,14 @@ class Tensor:
         self._check_inplace("__setitem__")
         if isinstance(value, Tensor) and value.requires_grad and grad_mode.state.enabled:
             raise GradError("__setitem__: the value requires grad; assign under no_grad()")
-        self.data[_indexing.normalize_index(index, self.shape)] = _raw(value)
+        index = _indexing.normalize_index(index, self.shape)
+        try:
+            self.data[index] = _raw(value)
+        except ValueError:
+            raise ShapeError(
+                f"__setitem__: a value of shape {np.shape(_raw(value))} cannot be assigned to "
+                f"tensor[{index!r}], which has shape {np.shape(self.data[index])}"
+            ) from None
         self._version += 1
 
     # ------------------------------------------------------------------ operators
@@ -411,23 +426,30 @@ class Tensor:
         return _indexing.getitem(self, index)
 
     # comparisons: no gradient, bool results
+    def _compare(self, ufunc, other, what: str) -> Tensor:
+        other = _raw(other)
+        try:
+            return Tensor._wrap(ufunc(self.data, other))
+        except ValueError:
+            raise _ew.broadcast_error(what, self.data, other) from None
+
     def __eq__(self, other):  # type: ignore[override]
-        return Tensor._wrap(np.equal(self.data, _raw(other)))
+        return self._compare(np.equal, other, "==")
 
     def __ne__(self, other):  # type: ignore[override]
-        return Tensor._wrap(np.not_equal(self.data, _raw(other)))
+        return self._compare(np.not_equal, other, "!=")
 
     def __lt__(self, other):
-        return Tensor._wrap(np.less(self.data, _raw(other)))
+        return self._compare(np.less, other, "<")
 
     def __le__(self, other):
-        return Tensor._wrap(np.less_equal(self.data, _raw(other)))
+        return self._compare(np.less_equal, other, "<=")
 
     def __gt__(self, other):
-        return Tensor._wrap(np.greater(self.data, _raw(other)))
+        return self._compare(np.greater, other, ">")
 
     def __ge__(self, other):
-        return Tensor._wrap(np.greater_equal(self.data, _raw(other)))
+        return self._compare(np.greater_equal, other, ">=")
 
     __hash__ = object.__hash__
 
@@ -702,6 +724,9 @@ def _raw(x):
 
 
 # Op families import Tensor, so they are bound here, after the class exists.
+from .autograd import function as _function  # noqa: E402
+
+_function._tensor_class = Tensor
 from .ops import elementwise as _ew  # noqa: E402
 from .ops import indexing as _indexing  # noqa: E402
 from .ops import linalg as _linalg  # noqa: E402

@@ -14,8 +14,8 @@ How ``.grad`` accumulates (the same as PyTorch):
 
 from __future__ import annotations
 
-from . import grad_mode
 from ..errors import GradError, ShapeError
+from . import grad_mode
 
 
 def _topological_order(roots):
@@ -24,13 +24,18 @@ def _topological_order(roots):
     for root in roots:
         if root is None or id(root) in seen:
             continue
-        seen.add(id(root))
         stack = [(root, False)]
         while stack:
             node, done = stack.pop()
             if done:
                 order.append(node)
                 continue
+            # Mark a node when it is expanded, not when it is pushed: a node pushed early
+            # (as an input of the root) may also feed a node expanded later, and must come
+            # out of the stack after that consumer so that its gradient is complete.
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
             if getattr(node, "_freed", False):
                 raise GradError(
                     f"backward through a graph that has already been freed: the node "
@@ -42,7 +47,6 @@ def _topological_order(roots):
             for x in node.inputs:
                 child = getattr(x, "_node", None)
                 if child is not None and id(child) not in seen:
-                    seen.add(id(child))
                     stack.append((child, False))
     return order
 

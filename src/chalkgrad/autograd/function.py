@@ -24,8 +24,11 @@ from __future__ import annotations
 
 import weakref
 
-from . import grad_mode
 from ..errors import GradError
+from . import grad_mode
+
+#: Bound to chalkgrad.Tensor by tensor.py once the class exists (avoids an import cycle).
+_tensor_class = None
 
 
 class Function:
@@ -48,17 +51,18 @@ class Function:
     # -- machinery ------------------------------------------------------------------
     @classmethod
     def apply(cls, *inputs, **params):
-        from ..tensor import Tensor
-
-        fn = cls(**params) if params else cls()
-        arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
-        out = Tensor._wrap(fn.forward(*arrays))
+        fn = cls.__new__(cls)
+        if params:
+            fn.__dict__.update(params)
+        tensor_cls = _tensor_class
+        arrays = [x.data if isinstance(x, tensor_cls) else x for x in inputs]
+        out = tensor_cls._wrap(fn.forward(*arrays))
         if grad_mode.state.enabled:
-            needs = tuple(isinstance(x, Tensor) and x.requires_grad for x in inputs)
+            needs = tuple([isinstance(x, tensor_cls) and x.requires_grad for x in inputs])
             if True in needs:
                 fn.inputs = inputs
                 fn.needs_input_grad = needs
-                fn._versions = tuple(x._version if isinstance(x, Tensor) else 0 for x in inputs)
+                fn._versions = tuple([x._version if isinstance(x, tensor_cls) else 0 for x in inputs])
                 fn._out = weakref.ref(out)
                 out.requires_grad = True
                 out._node = fn

@@ -17,12 +17,10 @@ def is_grad_enabled() -> bool:
     return state.enabled
 
 
-class set_grad_enabled:
-    """Context manager (and decorator) that sets graph recording on or off."""
+class _GradMode:
+    """Shared by the three switches: a context manager and a decorator setting ``mode``."""
 
-    def __init__(self, mode: bool) -> None:
-        self.mode = bool(mode)
-        self.prev = state.enabled
+    mode = True
 
     def __enter__(self) -> None:
         self.prev = state.enabled
@@ -32,15 +30,42 @@ class set_grad_enabled:
         state.enabled = self.prev
 
     def __call__(self, func):
+        mode = self.mode
+
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
-            with self.__class__(self.mode):
+            prev = state.enabled
+            state.enabled = mode
+            try:
                 return func(*args, **kwargs)
+            finally:
+                state.enabled = prev
 
         return wrapper
 
 
-class no_grad(set_grad_enabled):
+class set_grad_enabled(_GradMode):
+    """Set graph recording on or off: at once when called, undone at the end of a ``with`` block.
+
+    As ``torch.set_grad_enabled``: ``set_grad_enabled(False)`` on its own line switches
+    recording off until switched on again; ``with set_grad_enabled(False):`` switches it
+    off for the block; ``@set_grad_enabled(False)`` for each call of the function.
+    """
+
+    def __init__(self, mode: bool) -> None:
+        self.mode = bool(mode)
+        self.prev = state.enabled
+        state.enabled = self.mode
+
+    def __enter__(self) -> None:
+        pass  # already set by __init__; __exit__ restores the mode from before
+
+    def __call__(self, func):
+        state.enabled = self.prev  # used as a decorator: no effect until the function runs
+        return super().__call__(func)
+
+
+class no_grad(_GradMode):
     """Do not record operations: results have ``requires_grad=False``.
 
     Use it for evaluation and for in-place parameter updates::
@@ -49,28 +74,10 @@ class no_grad(set_grad_enabled):
             w -= lr * w.grad
     """
 
-    def __init__(self) -> None:
-        super().__init__(False)
-
-    def __call__(self, func):
-        @functools.wraps(func)
-        def wrapper(*args, **kwargs):
-            with no_grad():
-                return func(*args, **kwargs)
-
-        return wrapper
+    mode = False
 
 
-class enable_grad(set_grad_enabled):
+class enable_grad(_GradMode):
     """Record operations again inside a ``no_grad`` block."""
 
-    def __init__(self) -> None:
-        super().__init__(True)
-
-    def __call__(self, func):
-        @functools.wraps(func)
-        def wrapper(*args, **kwargs):
-            with enable_grad():
-                return func(*args, **kwargs)
-
-        return wrapper
+    mode = True

@@ -11,27 +11,125 @@ statistics) and child modules, all found by assigning attributes::
         def forward(self, x):
             return self.out(self.hidden(x).sigmoid())
 
+Parameters, buffers and children are kept in ordered dicts (``_parameters``,
+``_buffers``, ``_modules``) *and* as ordinary instance attributes, so reading
+``self.hidden`` inside ``forward`` is a plain attribute lookup.
+
 Static arithmetic: a layer may also answer ``output_shape(input_shape)`` and
 ``macs(input_shape)`` (multiply-accumulates for one forward pass) without running,
 so summaries and worked solutions can be built from shapes alone. Shapes include
 the batch dimension.
+
+Errors: a :class:`~chalkgrad.errors.ChalkgradError` raised inside a child's
+forward leaves each enclosing module with the child's path prefixed to its
+message, e.g. ``[MLP layer 'body.0'] Linear(3, 4): input of shape (2, 5) ...``.
 """
 
 from __future__ import annotations
 
+import weakref
 from collections import OrderedDict, namedtuple
+from collections.abc import Mapping
 
 import numpy as np
 
-from ..errors import ShapeError, StateDictError
+from ..errors import ChalkgradError, DTypeError, ShapeError, StateDictError
 from ..tensor import Tensor, canonical_dtype
 from .parameter import Parameter
 
-IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+# Attributes that Module.__init__ creates; reading one on a module whose __init__
+# never ran gives the "call super().__init__()" message instead of a bare AttributeError.
+_INTERNAL = frozenset({
+    "training", "_parameters", "_buffers", "_non_persistent", "_modules",
+    "_forward_hooks", "_forward_pre_hooks", "_hooked",
+})
+
+
+class IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+    """What ``load_state_dict`` returns: the module's keys the state_dict lacked, and the extra ones."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return super().__repr__()
+
+
+class RemovableHandle:
+    """Returned by ``register_forward_hook``: ``handle.remove()`` unregisters the hook.
+
+    Also a context manager: ``with model.register_forward_hook(f): ...`` removes it on exit.
+    """
+
+    _next_id = 0
+
+    def __init__(self, module: Module, hooks: dict) -> None:
+        self.id = RemovableHandle._next_id
+        RemovableHandle._next_id += 1
+        self._module = weakref.ref(module)
+        self._hooks = hooks
+
+    def remove(self) -> None:
+        self._hooks.pop(self.id, None)
+        module = self._module()
+        if module is not None:
+            module._update_hooked()
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.remove()
+
+
+def _note_layer_path(module: Module, err: ChalkgradError) -> None:
+    """Prefix ``err``'s message with the path of the layer it came from, one parent at a time.
+
+    The innermost module that lets the error out is remembered; each enclosing
+    module then looks that module up among its children and prepends its name.
+    A child called without being registered breaks the chain (no path is shown).
+    """
+    info = err.__dict__.get("_chalkgrad_layer")
+    if info is None:
+        if len(err.args) == 1 and isinstance(err.args[0], str):
+            err._chalkgrad_layer = {"module": module, "path": [], "message": err.args[0]}
+        return
+    if info["module"] is None:  # chain broken earlier
+        return
+    for name, child in module._modules.items():
+        if child is info["module"]:
+            info["path"].insert(0, name)
+            info["module"] = module
+            break
+    else:
+        info["module"] = None
+        return
+    err.args = (f"[{type(module).__name__} layer '{'.'.join(info['path'])}'] {info['message']}",)
+
+
+def _as_array(value, key: str) -> np.ndarray:
+    """The array behind a state_dict value: a chalkgrad Tensor, a NumPy array, or anything array-like."""
+    if isinstance(value, Tensor):
+        return value.data
+    if isinstance(value, np.ndarray):
+        return value
+    if hasattr(value, "detach") and hasattr(value, "numpy"):  # e.g. a torch.Tensor, even one that requires grad
+        value = value.detach().cpu().numpy()
+    arr = np.asarray(value)
+    if arr.dtype == object:
+        raise StateDictError(f"load_state_dict: the value for '{key}' is a {type(value).__name__}, "
+                             "expected a Tensor or a NumPy array")
+    return arr
 
 
 class Module:
-    """Base class for every layer and model."""
+    """Base class for every layer and model.
+
+    Subclasses call ``super().__init__()`` first, assign layers and Parameters as
+    attributes, and define ``forward``. Call the module (``model(x)``), not
+    ``forward``, so that hooks run.
+    """
 
     training: bool
 
@@ -42,71 +140,103 @@ class Module:
         object.__setattr__(self, "_non_persistent", set())
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "_forward_hooks", OrderedDict())
+        object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
+        object.__setattr__(self, "_hooked", False)  # any hooks at all: one check on the hot path
 
     # ------------------------------------------------------------------ registration
-    def __setattr__(self, name: str, value) -> None:
-        if "_parameters" not in self.__dict__ and isinstance(value, (Parameter, Module)):
+    def __getattr__(self, name: str):
+        # Only reached when normal lookup fails.
+        if name in _INTERNAL and "_parameters" not in self.__dict__:
             raise AttributeError(
-                f"cannot assign {type(value).__name__} '{name}' before Module.__init__() "
-                f"was called in {type(self).__name__}.__init__"
+                f"{type(self).__name__} is not initialized: its __init__ must call super().__init__() "
+                f"before the module is used (looking up '{name}')"
             )
-        params, modules, buffers = self.__dict__.get("_parameters"), self.__dict__.get("_modules"), \
-            self.__dict__.get("_buffers")
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __setattr__(self, name: str, value) -> None:
+        d = self.__dict__
+        params = d.get("_parameters")
+        if params is None and isinstance(value, (Parameter, Module)):
+            what = "parameter" if isinstance(value, Parameter) else "submodule"
+            raise AttributeError(
+                f"cannot assign {what} '{name}' before Module.__init__() was called: "
+                f"call super().__init__() first in {type(self).__name__}.__init__"
+            )
         if isinstance(value, Parameter):
-            self._forget(name)
+            self._forget(name, keep="_parameters")
             params[name] = value
         elif isinstance(value, Module):
-            self._forget(name)
-            modules[name] = value
-        elif params is not None and name in params:
-            if value is not None:
-                raise TypeError(f"cannot assign {type(value).__name__} to parameter '{name}' "
-                                "(expected a Parameter or None)")
-            params[name] = None
-        elif modules is not None and name in modules:
-            if value is not None:
-                raise TypeError(f"cannot assign {type(value).__name__} to child module '{name}' "
-                                "(expected a Module or None)")
-            modules[name] = None
-        elif buffers is not None and name in buffers:
-            if value is not None and not isinstance(value, Tensor):
-                raise TypeError(f"cannot assign {type(value).__name__} to buffer '{name}' "
-                                "(expected a Tensor or None)")
-            buffers[name] = value
+            self._forget(name, keep="_modules")
+            d["_modules"][name] = value
+        elif params is not None:
+            if name in params:
+                if value is not None:
+                    raise TypeError(f"cannot assign a {type(value).__name__} to parameter '{name}' of "
+                                    f"{type(self).__name__} (expected a Parameter or None); to change its "
+                                    f"values use `with chalkgrad.no_grad(): module.{name}.copy_(...)`")
+                params[name] = None
+            elif name in d["_modules"]:
+                if value is not None:
+                    raise TypeError(f"cannot assign a {type(value).__name__} to child module '{name}' of "
+                                    f"{type(self).__name__} (expected a Module or None)")
+                d["_modules"][name] = None
+            elif name in d["_buffers"]:
+                if value is not None and not isinstance(value, Tensor):
+                    raise TypeError(f"cannot assign a {type(value).__name__} to buffer '{name}' of "
+                                    f"{type(self).__name__} (expected a Tensor or None)")
+                d["_buffers"][name] = value
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:
-        self._forget(name)
+        if "_parameters" in self.__dict__:
+            self._forget(name)
         object.__delattr__(self, name)
 
-    def _forget(self, name):
+    def _forget(self, name: str, keep: str | None = None) -> None:
+        """Drop ``name`` from the registries except ``keep`` (whose entry is about to be replaced in place)."""
+        d = self.__dict__
         for store in ("_parameters", "_modules", "_buffers"):
-            self.__dict__[store].pop(name, None)
-        self._non_persistent.discard(name)
+            if store != keep:
+                d[store].pop(name, None)
+        d["_non_persistent"].discard(name)
+
+    def _check_new_name(self, what: str, name, store: dict) -> None:
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(f"{what}: cannot register '{name}' before Module.__init__() was called: "
+                                 f"call super().__init__() first in {type(self).__name__}.__init__")
+        if not isinstance(name, str):
+            raise TypeError(f"{what}: the name must be a string, got {type(name).__name__}")
+        if not name or "." in name:
+            raise KeyError(f"{what}: invalid name {name!r} (expected a non-empty string without '.')")
+        if name not in store and hasattr(self, name):
+            raise KeyError(f"{what}: attribute '{name}' already exists on {type(self).__name__}")
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """Register ``param`` (a Parameter, or None for an absent one such as ``bias=False``) as ``name``."""
+        self._check_new_name("register_parameter", name, self._parameters)
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"register_parameter: '{name}' must be a Parameter or None, got {type(param).__name__}")
-        self._forget(name)
+        self._forget(name, keep="_parameters")
         self._parameters[name] = param
         object.__setattr__(self, name, param)
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
-        """Register state that is saved in ``state_dict`` but not trained (running means...)."""
+        """Register state that is not trained (running means...); saved in ``state_dict`` if ``persistent``."""
+        self._check_new_name("register_buffer", name, self._buffers)
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"register_buffer: '{name}' must be a Tensor or None, got {type(tensor).__name__}")
-        self._forget(name)
+        self._forget(name, keep="_buffers")
         self._buffers[name] = tensor
         if not persistent:
             self._non_persistent.add(name)
         object.__setattr__(self, name, tensor)
 
-    def add_module(self, name: str, module: "Module | None") -> None:
+    def add_module(self, name: str, module: Module | None) -> None:
+        """Register ``module`` as the child ``name`` (same as assigning ``self.name = module``)."""
+        self._check_new_name("add_module", name, self._modules)
         if module is not None and not isinstance(module, Module):
-            raise TypeError(f"add_module: '{name}' must be a Module, got {type(module).__name__}")
-        if not isinstance(name, str) or "." in name or not name:
-            raise KeyError(f"add_module: invalid module name {name!r} (a non-empty string without '.')")
-        self._forget(name)
+            raise TypeError(f"add_module: '{name}' must be a Module or None, got {type(module).__name__}")
+        self._forget(name, keep="_modules")
         self._modules[name] = module
         object.__setattr__(self, name, module)
 
@@ -117,25 +247,49 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
     def __call__(self, *args, **kwargs):
-        out = self.forward(*args, **kwargs)
-        if self._forward_hooks:
-            for hook in list(self._forward_hooks.values()):
-                result = hook(self, args, out)
-                if result is not None:
-                    out = result
+        if self._hooked:
+            return self._call_with_hooks(args, kwargs)
+        try:
+            return self.forward(*args, **kwargs)
+        except ChalkgradError as err:  # zero cost unless raised (Python >= 3.11)
+            _note_layer_path(self, err)
+            raise
+
+    def _call_with_hooks(self, args, kwargs):
+        for hook in list(self._forward_pre_hooks.values()):
+            result = hook(self, args)
+            if result is not None:
+                args = result if isinstance(result, tuple) else (result,)
+        try:
+            out = self.forward(*args, **kwargs)
+        except ChalkgradError as err:
+            _note_layer_path(self, err)
+            raise
+        for hook in list(self._forward_hooks.values()):
+            result = hook(self, args, out)
+            if result is not None:
+                out = result
         return out
 
-    def register_forward_hook(self, hook):
-        """Call ``hook(module, inputs, output)`` after every forward; returns a handle with ``remove()``."""
-        key = object()
-        self._forward_hooks[key] = hook
-        hooks = self._forward_hooks
+    def _update_hooked(self) -> None:
+        object.__setattr__(self, "_hooked", bool(self._forward_hooks or self._forward_pre_hooks))
 
-        class _Handle:
-            def remove(self_inner):
-                hooks.pop(key, None)
+    def register_forward_hook(self, hook) -> RemovableHandle:
+        """Call ``hook(module, args, output)`` after every forward; a non-None result replaces the output.
 
-        return _Handle()
+        ``args`` is the tuple of positional inputs. Returns a handle whose ``remove()`` unregisters the hook.
+        """
+        handle = RemovableHandle(self, self._forward_hooks)
+        self._forward_hooks[handle.id] = hook
+        self._update_hooked()
+        return handle
+
+    def register_forward_pre_hook(self, hook) -> RemovableHandle:
+        """Call ``hook(module, args)`` before every forward; a non-None result replaces the inputs."""
+        handle = RemovableHandle(self, self._forward_pre_hooks)
+        self._forward_pre_hooks[handle.id] = hook
+        self._update_hooked()
+        return handle
 
     # ------------------------------------------------------------------ static arithmetic
     def output_shape(self, input_shape: tuple) -> tuple:
@@ -143,196 +297,264 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not define output_shape()")
 
     def macs(self, input_shape: tuple) -> int:
-        """Multiply-accumulate operations of one forward pass on ``input_shape``."""
+        """Multiply-accumulate operations of one forward pass on ``input_shape`` (0 unless a layer says more)."""
         return 0
 
+    def num_parameters(self, trainable_only: bool = False) -> int:
+        """Number of scalar parameters (shared ones counted once); ``trainable_only`` counts those needing grad."""
+        return int(sum(p.numel() for p in self.parameters() if p.requires_grad or not trainable_only))
+
     # ------------------------------------------------------------------ traversal
-    def named_modules(self, prefix: str = "", memo=None):
-        memo = set() if memo is None else memo
-        if id(self) in memo:
-            return
-        memo.add(id(self))
+    def named_modules(self, memo: set | None = None, prefix: str = "", remove_duplicate: bool = True):
+        """Yield ``(dotted_name, module)`` for self (name ``prefix``) and every descendant, depth first.
+
+        A module reachable along two paths is yielded once unless ``remove_duplicate=False``.
+        """
+        if remove_duplicate:
+            memo = set() if memo is None else memo
+            if id(self) in memo:
+                return
+            memo.add(id(self))
         yield prefix, self
         for name, child in self._modules.items():
             if child is not None:
-                yield from child.named_modules(f"{prefix}.{name}" if prefix else name, memo)
+                yield from child.named_modules(memo, f"{prefix}.{name}" if prefix else name, remove_duplicate)
 
     def modules(self):
         for _, m in self.named_modules():
             yield m
 
     def named_children(self):
+        """Yield ``(name, module)`` for the direct children (each module once)."""
+        seen = set()
         for name, child in self._modules.items():
-            if child is not None:
+            if child is not None and id(child) not in seen:
+                seen.add(id(child))
                 yield name, child
 
     def children(self):
         for _, child in self.named_children():
             yield child
 
-    def _named_members(self, store, prefix, recurse):
+    def _named_members(self, store: str, prefix: str, recurse: bool, remove_duplicate: bool):
         seen = set()
-        mods = self.named_modules(prefix) if recurse else [(prefix, self)]
+        mods = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse else [(prefix, self)]
         for mod_prefix, mod in mods:
             for name, value in getattr(mod, store).items():
-                if value is None or id(value) in seen:
+                if value is None:
                     continue
-                seen.add(id(value))
+                if remove_duplicate:
+                    if id(value) in seen:
+                        continue
+                    seen.add(id(value))
                 yield (f"{mod_prefix}.{name}" if mod_prefix else name), value
 
-    def named_parameters(self, prefix: str = "", recurse: bool = True):
-        yield from self._named_members("_parameters", prefix, recurse)
+    def named_parameters(self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True):
+        """Yield ``(dotted_name, parameter)``; a parameter shared by several layers is yielded once (first name)."""
+        yield from self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse: bool = True):
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
-    def named_buffers(self, prefix: str = "", recurse: bool = True):
-        yield from self._named_members("_buffers", prefix, recurse)
+    def named_buffers(self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True):
+        yield from self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse: bool = True):
         for _, b in self.named_buffers(recurse=recurse):
             yield b
 
-    def get_submodule(self, target: str) -> "Module":
+    def get_submodule(self, target: str) -> Module:
+        """The descendant at dotted path ``target`` ('' is self), e.g. ``model.get_submodule('body.0')``."""
         mod = self
         for part in target.split(".") if target else []:
-            if part not in mod._modules:
-                raise AttributeError(f"{type(mod).__name__} has no submodule '{part}' (looking up '{target}')")
-            mod = mod._modules[part]
+            child = mod._modules.get(part)
+            if child is None:
+                raise AttributeError(f"{type(mod).__name__} has no submodule '{part}' (looking up '{target}'); "
+                                     f"its children are {list(mod._modules)}")
+            mod = child
         return mod
 
     def get_parameter(self, target: str) -> Parameter:
+        """The parameter at dotted path ``target``, e.g. ``'body.0.weight'``."""
         path, _, name = target.rpartition(".")
         mod = self.get_submodule(path)
-        if name not in mod._parameters:
-            raise AttributeError(f"{type(mod).__name__} has no parameter '{name}' (looking up '{target}')")
+        if mod._parameters.get(name) is None:
+            raise AttributeError(f"{type(mod).__name__} has no parameter '{name}' (looking up '{target}'); "
+                                 f"its parameters are {[k for k, v in mod._parameters.items() if v is not None]}")
         return mod._parameters[name]
 
-    def apply(self, fn) -> "Module":
-        """Call ``fn(module)`` on every submodule (children first) and on self."""
+    def get_buffer(self, target: str) -> Tensor:
+        """The buffer at dotted path ``target``."""
+        path, _, name = target.rpartition(".")
+        mod = self.get_submodule(path)
+        if mod._buffers.get(name) is None:
+            raise AttributeError(f"{type(mod).__name__} has no buffer '{name}' (looking up '{target}')")
+        return mod._buffers[name]
+
+    def apply(self, fn) -> Module:
+        """Call ``fn(module)`` on every submodule (children first) and then on self; returns self.
+
+        Typical use: ``model.apply(init_weights)`` with a function that checks ``isinstance(m, Linear)``.
+        """
         for child in self.children():
             child.apply(fn)
         fn(self)
         return self
 
     # ------------------------------------------------------------------ modes and grads
-    def train(self, mode: bool = True) -> "Module":
+    def train(self, mode: bool = True) -> Module:
+        """Set training mode (``training=True``) on self and, recursively, on every child; returns self."""
         if not isinstance(mode, bool):
             raise ValueError(f"train(): mode must be a bool, got {mode!r}")
-        for m in self.modules():
-            object.__setattr__(m, "training", mode)
+        object.__setattr__(self, "training", mode)
+        for child in self.children():
+            child.train(mode)
         return self
 
-    def eval(self) -> "Module":
+    def eval(self) -> Module:
+        """Evaluation mode, the same as ``train(False)`` (dropout off, batch norm uses running statistics)."""
         return self.train(False)
 
-    def requires_grad_(self, requires_grad: bool = True) -> "Module":
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Set ``requires_grad`` of every parameter (``False`` freezes the module); returns self."""
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Reset the gradients of all parameters (to None by default, as PyTorch >= 2.0)."""
+        """Reset the gradients of all parameters: to None by default (as PyTorch >= 2.0), else to zeros."""
         for p in self.parameters():
             if set_to_none:
                 p.grad = None
             elif p.grad is not None:
                 p.grad = Tensor._wrap(np.zeros_like(p.grad.data))
 
-    def to(self, dtype) -> "Module":
-        """Convert floating parameters and buffers to ``dtype`` (in place); returns self."""
+    def to(self, *args, dtype=None, device=None) -> Module:
+        """Convert floating parameters and buffers (and their grads) to ``dtype``, in place; returns self.
+
+        Accepts ``to(dtype)``, ``to(tensor)`` (its dtype), ``to('cpu')`` and the keywords
+        ``dtype=``/``device=``. Integer and bool buffers are left as they are.
+        """
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype = a.dtype
+            elif isinstance(a, str) and a.split(":")[0] in ("cpu", "cuda", "mps"):
+                device = a
+            else:
+                dtype = a
+        if device is not None and str(device).split(":")[0] != "cpu":
+            raise ValueError(f"to(): chalkgrad modules live on the CPU (NumPy); got device {device!r}")
+        if dtype is None:
+            return self
         d = canonical_dtype(dtype)
+        if d.kind != "f":
+            raise DTypeError(f"Module.to() only accepts floating dtypes (float32, float64), got {d}")
         for m in self.modules():
             for store in (m._parameters, m._buffers):
                 for t in store.values():
                     if t is not None and t.dtype.kind == "f":
-                        t.data = t.data.astype(d)
+                        t.data = t.data.astype(d, copy=False)
                         if t.grad is not None:
-                            t.grad = Tensor._wrap(t.grad.data.astype(d))
+                            t.grad = Tensor._wrap(t.grad.data.astype(d, copy=False))
         return self
 
-    def double(self) -> "Module":
+    def double(self) -> Module:
+        """Floating parameters and buffers to float64 (for gradient checks and worked solutions)."""
         return self.to("float64")
 
-    def float(self) -> "Module":
+    def float(self) -> Module:
+        """Floating parameters and buffers to float32 (the training default)."""
         return self.to("float32")
 
-    def num_parameters(self, trainable_only: bool = False) -> int:
-        return int(sum(p.numel() for p in self.parameters() if p.requires_grad or not trainable_only))
+    def cpu(self) -> Module:
+        return self
 
     # ------------------------------------------------------------------ state
-    def state_dict(self, prefix: str = "") -> "OrderedDict[str, Tensor]":
-        """Parameters and persistent buffers by dotted name; values share memory with the module."""
-        out = OrderedDict()
-        for mod_prefix, mod in self.named_modules(prefix.rstrip(".")):
+    def _named_state(self, prefix: str = ""):
+        """``(key, tensor)`` for parameters and persistent buffers, shared ones under every name (as PyTorch)."""
+        for mod_prefix, mod in self.named_modules(remove_duplicate=False):
+            base = f"{prefix}{mod_prefix}." if mod_prefix else prefix
             for name, p in mod._parameters.items():
                 if p is not None:
-                    out[f"{mod_prefix}.{name}" if mod_prefix else name] = p.detach()
+                    yield base + name, p
             for name, b in mod._buffers.items():
                 if b is not None and name not in mod._non_persistent:
-                    out[f"{mod_prefix}.{name}" if mod_prefix else name] = b.detach()
+                    yield base + name, b
+
+    def state_dict(self, *, destination=None, prefix: str = "", keep_vars: bool = False):
+        """Parameters and persistent buffers by dotted name (``'0.weight'``), in registration order.
+
+        Values are detached tensors sharing memory with the module (the Parameters themselves
+        with ``keep_vars=True``). ``{k: v.numpy() for k, v in sd.items()}`` is a plain
+        NumPy checkpoint that ``load_state_dict`` (and PyTorch, after ``torch.from_numpy``) accepts.
+        """
+        out = OrderedDict() if destination is None else destination
+        for key, t in self._named_state(prefix):
+            out[key] = t if keep_vars else t.detach()
         return out
 
     def load_state_dict(self, state_dict, strict: bool = True) -> IncompatibleKeys:
-        """Copy values (Tensors or NumPy arrays) into parameters and buffers, by name.
+        """Copy values (chalkgrad Tensors, NumPy arrays, or PyTorch tensors) into parameters and buffers, by name.
 
-        With ``strict`` (default) missing or unexpected keys raise a StateDictError
-        listing them; a value whose shape differs always raises, naming the key.
+        With ``strict`` (the default) missing or unexpected keys raise a StateDictError
+        listing them; with ``strict=False`` they are returned as ``(missing_keys, unexpected_keys)``.
+        A value whose shape differs from the module's always raises, naming the key and both shapes.
+        Values are cast to the module's dtype. Nothing is copied unless every check passes.
         """
-        own = {}
-        for mod_prefix, mod in self.named_modules():
-            for store in (mod._parameters, mod._buffers):
-                for name, t in store.items():
-                    if t is not None and not (store is mod._buffers and name in mod._non_persistent):
-                        own[f"{mod_prefix}.{name}" if mod_prefix else name] = t
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"load_state_dict: expected a dict of names to arrays, got {type(state_dict).__name__}")
+        own = OrderedDict(self._named_state())
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
-        problems = []
-        for key, target in own.items():
-            if key not in state_dict:
-                continue
-            value = state_dict[key]
-            arr = value.data if isinstance(value, Tensor) else np.asarray(value)
-            if arr.shape != target.shape:
-                problems.append(f"'{key}': checkpoint has shape {arr.shape}, the module expects {target.shape}")
-        name = type(self).__name__
-        if problems:
-            raise StateDictError(f"load_state_dict of {name}: shape mismatch for " + "; ".join(problems))
-        if strict and (missing or unexpected):
-            parts = []
-            if missing:
-                parts.append(f"missing keys {missing}")
-            if unexpected:
-                parts.append(f"unexpected keys {unexpected}")
-            raise StateDictError(f"load_state_dict of {name} (strict=True): " + " and ".join(parts)
-                                 + ". Pass strict=False to load the keys that match.")
+        arrays, mismatched = {}, []
         for key, target in own.items():
             if key in state_dict:
-                value = state_dict[key]
-                arr = value.data if isinstance(value, Tensor) else np.asarray(value)
-                np.copyto(target.data, arr, casting="unsafe")
-                target._version += 1
+                arr = _as_array(state_dict[key], key)
+                if arr.shape != target.shape:
+                    mismatched.append(f"shape mismatch for '{key}': the state_dict has shape {tuple(arr.shape)}, "
+                                      f"the module expects {tuple(target.shape)}")
+                arrays[key] = arr
+        problems = list(mismatched)
+        if strict:
+            if missing:
+                problems.insert(0, "missing keys: " + ", ".join(f"'{k}'" for k in missing))
+            if unexpected:
+                problems.insert(1 if missing else 0, "unexpected keys: " + ", ".join(f"'{k}'" for k in unexpected))
+        if problems:
+            hint = ""
+            if strict and (missing or unexpected):
+                hint = "\n(strict=False loads the matching keys and returns the missing and unexpected ones)"
+            raise StateDictError(f"load_state_dict of {type(self).__name__} failed:\n  "
+                                 + "\n  ".join(problems) + hint)
+        for key, arr in arrays.items():
+            target = own[key]
+            np.copyto(target.data, arr, casting="unsafe")
+            target._version += 1
         return IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------ printing
     def extra_repr(self) -> str:
-        """Hyperparameters shown inside the parentheses of ``repr``."""
+        """Hyperparameters shown inside the parentheses of ``repr`` (override in layers)."""
         return ""
 
-    def __repr__(self) -> str:
-        lines = []
-        for name, child in self._modules.items():
-            child_repr = repr(child).replace("\n", "\n  ")
-            lines.append(f"({name}): {child_repr}")
-        extra = self.extra_repr()
-        if not lines:
-            return f"{type(self).__name__}({extra})"
-        head = f"{type(self).__name__}(" + (extra if extra else "")
-        return head + "\n  " + "\n  ".join(lines) + "\n)"
+    def _get_name(self) -> str:
+        return type(self).__name__
 
-    def __dir__(self):
-        return sorted(set(super().__dir__()))
+    def __repr__(self) -> str:
+        # The layout of torch.nn.Module.__repr__: a one-line extra_repr stays on the
+        # head line when there are no children; otherwise one entry per line.
+        extra = self.extra_repr()
+        lines = extra.split("\n") if extra else []
+        children = []
+        for name, child in self._modules.items():
+            children.append(f"({name}): " + repr(child).replace("\n", "\n  "))
+        if len(lines) == 1 and not children:
+            return f"{self._get_name()}({lines[0]})"
+        lines += children
+        if not lines:
+            return f"{self._get_name()}()"
+        return f"{self._get_name()}(\n  " + "\n  ".join(lines) + "\n)"
 
 
 def check_input_ndim(module_path: str, x, allowed: tuple, what: str) -> None:

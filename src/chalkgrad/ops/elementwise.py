@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import Function
+from ..errors import ShapeError
 from ..tensor import Tensor, as_tensor_like
+from .shape import sum_to
 
 
 def unbroadcast(grad: Tensor, shape: tuple) -> Tensor:
     """Sum ``grad`` down to ``shape``: the backward of NumPy broadcasting."""
-    from .shape import sum_to
-
     return grad if grad.shape == shape else sum_to(grad, shape)
 
 
@@ -19,35 +19,62 @@ def _shape(x):
     return x.shape if isinstance(x, Tensor) else np.shape(x)
 
 
+def broadcast_error(op: str, *operands) -> ShapeError:
+    """The error for operands whose shapes do not broadcast (built only after NumPy refused)."""
+    shapes = [np.shape(x) for x in operands]
+    ndim = max(len(s) for s in shapes)
+    for d in range(1, ndim + 1):
+        sizes = {s[-d] for s in shapes if len(s) >= d} - {1}
+        if len(sizes) > 1:
+            got = " and ".join(str(s[-d]) for s in shapes if len(s) >= d)
+            return ShapeError(
+                f"{op}: shapes {' and '.join(map(str, shapes))} do not broadcast: dimension {-d} "
+                f"has sizes {got}; expected equal sizes, or 1 in all but one of them"
+            )
+    return ShapeError(f"{op}: shapes {' and '.join(map(str, shapes))} do not broadcast")
+
+
 # ----------------------------------------------------------------------------- binary
 class Add(Function):
     """z = a + b;   dz/da = 1,  dz/db = 1"""
 
     def forward(self, a, b):
-        return a + b
+        try:
+            return a + b
+        except ValueError:
+            raise broadcast_error("add (+)", a, b) from None
 
     def backward(self, g):
         a, b = self.inputs
-        return unbroadcast(g, _shape(a)), unbroadcast(g, _shape(b))
+        ga = unbroadcast(g, _shape(a)) if self.needs_input_grad[0] else None
+        gb = unbroadcast(g, _shape(b)) if self.needs_input_grad[1] else None
+        return ga, gb
 
 
 class Sub(Function):
     """z = a - b = a + (-1)·b;   dz/da = 1,  dz/db = -1"""
 
     def forward(self, a, b):
-        return a - b
+        try:
+            return a - b
+        except ValueError:
+            raise broadcast_error("sub (-)", a, b) from None
 
     def backward(self, g):
         a, b = self.inputs
+        ga = unbroadcast(g, _shape(a)) if self.needs_input_grad[0] else None
         gb = -unbroadcast(g, _shape(b)) if self.needs_input_grad[1] else None
-        return unbroadcast(g, _shape(a)), gb
+        return ga, gb
 
 
 class Mul(Function):
     """z = a·b;   dz/da = b,  dz/db = a"""
 
     def forward(self, a, b):
-        return a * b
+        try:
+            return a * b
+        except ValueError:
+            raise broadcast_error("mul (*)", a, b) from None
 
     def backward(self, g):
         a, b = self.inputs
@@ -60,7 +87,10 @@ class Div(Function):
     """z = a / b;   dz/da = 1/b,  dz/db = -a/b² = -z/b"""
 
     def forward(self, a, b):
-        return a / b
+        try:
+            return a / b
+        except ValueError:
+            raise broadcast_error("div (/)", a, b) from None
 
     def backward(self, g):
         a, b = self.inputs
@@ -73,7 +103,10 @@ class Pow(Function):
     """z = a^b;   dz/da = b·a^(b-1),  dz/db = a^b·ln(a)"""
 
     def forward(self, a, b):
-        return np.power(a, b)
+        try:
+            return np.power(a, b)
+        except ValueError:
+            raise broadcast_error("pow (**)", a, b) from None
 
     def backward(self, g):
         a, b = self.inputs
@@ -96,7 +129,10 @@ class Maximum(Function):
     """z = max(a, b);   the gradient goes to the larger input, split in half on ties."""
 
     def forward(self, a, b):
-        return np.maximum(a, b)
+        try:
+            return np.maximum(a, b)
+        except ValueError:
+            raise broadcast_error("maximum", a, b) from None
 
     def backward(self, g):
         return _select_backward(self, g, np.greater)
@@ -106,7 +142,10 @@ class Minimum(Function):
     """z = min(a, b);   the gradient goes to the smaller input, split in half on ties."""
 
     def forward(self, a, b):
-        return np.minimum(a, b)
+        try:
+            return np.minimum(a, b)
+        except ValueError:
+            raise broadcast_error("minimum", a, b) from None
 
     def backward(self, g):
         return _select_backward(self, g, np.less)
@@ -131,7 +170,10 @@ class Where(Function):
     """z = a where cond else b;   dz/da = cond,  dz/db = not cond"""
 
     def forward(self, a, b):
-        return np.where(self.cond, a, b)
+        try:
+            return np.where(self.cond, a, b)
+        except ValueError:
+            raise broadcast_error("where", self.cond, a, b) from None
 
     def backward(self, g):
         a, b = self.inputs
@@ -268,8 +310,11 @@ class Sigmoid(Function):
     """y = σ(x) = 1/(1 + e^-x);   dy/dx = y·(1 - y).  Stable for |x| large."""
 
     def forward(self, x):
-        # σ(x) = ½·(1 + tanh(x/2)) never overflows and keeps full precision.
-        return 0.5 * (1.0 + np.tanh(0.5 * x))
+        # 1/(1 + e^-x) has no cancellation: full relative precision far into the negative tail
+        # (where ½·(1 + tanh(x/2)) rounds to 0). e^-x overflows to inf only where σ underflows anyway.
+        with np.errstate(over="ignore"):
+            e = np.exp(-x)
+        return 1.0 / (1.0 + e)
 
     def backward(self, g):
         y = self.output

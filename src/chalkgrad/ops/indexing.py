@@ -115,6 +115,9 @@ def index_select(x, dim, index):
     idx = _index_array(index, "index_select")
     if idx.ndim != 1:
         raise ShapeError(f"index_select: index must be 1-D, got shape {idx.shape}")
+    if idx.size and (idx.min() < -x.shape[d] or idx.max() >= x.shape[d]):
+        raise IndexError(f"index_select: index values must be in [0, {x.shape[d]}) for dim {d} of shape "
+                         f"{x.shape}; got {idx.min()}..{idx.max()}")
     return GetItem.apply(x, index=(slice(None),) * d + (idx,), basic=False)
 
 
@@ -165,8 +168,11 @@ def masked_fill(x, mask, value):
         raise DTypeError(f"masked_fill: mask must be a bool tensor, got dtype {m.dtype}")
     if not isinstance(value, Tensor):
         value = np.asarray(value, dtype=x.dtype)
-    out = where(m, value, x)
-    if out.shape != x.shape:
+    try:
+        out = where(m, value, x)
+    except ShapeError:
+        out = None
+    if out is None or out.shape != x.shape:
         raise ShapeError(f"masked_fill: mask of shape {m.shape} does not broadcast to the tensor shape {x.shape}")
     return out
 

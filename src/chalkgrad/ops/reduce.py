@@ -20,9 +20,9 @@ def _axes(dim, ndim, op):
     """Normalize ``dim`` (None, int or sequence) to a sorted tuple of axes."""
     if dim is None:
         return tuple(range(ndim))
-    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
     axes = tuple(sorted({normalize_dim(d, ndim, op) for d in dims}))
-    return axes
+    return axes if ndim else ()  # a 0-d tensor accepts dim 0 or -1, as in PyTorch, and has no axis to reduce
 
 
 def _keepdim_shape(shape, axes):
@@ -92,8 +92,8 @@ class Extreme(Function):
     """y = max (or min) over ``axes``;   the gradient is shared equally among the tied extremes"""
 
     def forward(self, x):
-        if x.size == 0:
-            raise ShapeError(f"{'amax' if self.is_max else 'amin'}: reduction of an empty tensor "
+        if x.size == 0 and (not self.axes or 0 in [x.shape[a] for a in self.axes]):
+            raise ShapeError(f"{'amax' if self.is_max else 'amin'}: reduction over an empty dimension "
                              f"of shape {x.shape} has no identity")
         f = np.max if self.is_max else np.min
         return f(x, axis=self.axes, keepdims=self.keepdims)
@@ -116,6 +116,18 @@ class Cumsum(Function):
         from .shape import flip
 
         return flip(cumsum(flip(g, self.dim), self.dim), self.dim)
+
+
+class StdFromVar(Function):
+    """y = √v, v the variance;   dy/dv = 1/(2y), taken as 0 where y = 0 (as PyTorch's std)"""
+
+    def forward(self, v):
+        return np.sqrt(v)
+
+    def backward(self, g):
+        y = self.output
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (g / (2.0 * y)).masked_fill(y == 0, 0.0)
 
 
 class Norm2(Function):
@@ -192,14 +204,14 @@ def min(x, dim=None, keepdim=False):  # noqa: A001 - the PyTorch name
 
 def argmax(x, dim=None, keepdim=False):
     if dim is None:
-        return Tensor._wrap(np.asarray(np.argmax(x.data), dtype=np.int64))
+        return Tensor._wrap(np.asarray(np.argmax(x.data), dtype=np.int64).reshape((1,) * x.ndim if keepdim else ()))
     d = normalize_dim(dim, x.ndim, "argmax")
     return Tensor._wrap(np.argmax(x.data, axis=d, keepdims=keepdim).astype(np.int64))
 
 
 def argmin(x, dim=None, keepdim=False):
     if dim is None:
-        return Tensor._wrap(np.asarray(np.argmin(x.data), dtype=np.int64))
+        return Tensor._wrap(np.asarray(np.argmin(x.data), dtype=np.int64).reshape((1,) * x.ndim if keepdim else ()))
     d = normalize_dim(dim, x.ndim, "argmin")
     return Tensor._wrap(np.argmin(x.data, axis=d, keepdims=keepdim).astype(np.int64))
 
@@ -223,8 +235,8 @@ def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 
 def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    """√var; see :func:`var` for ``correction``."""
-    return var(x, dim, unbiased, keepdim, correction=correction).sqrt()
+    """√var; see :func:`var` for ``correction``. Where std is 0 its gradient is 0, as in PyTorch."""
+    return StdFromVar.apply(var(x, dim, unbiased, keepdim, correction=correction))
 
 
 def logsumexp(x, dim=None, keepdim=False):
@@ -255,4 +267,7 @@ def norm(x, p="fro", dim=None, keepdim=False):
 
 
 def cumsum(x, dim):
-    return Cumsum.apply(x, dim=normalize_dim(dim, x.ndim, "cumsum"))
+    d = normalize_dim(dim, x.ndim, "cumsum")
+    if x.ndim == 0:  # a 0-d tensor is its own cumulative sum (NumPy would make it 1-D)
+        return x.clone()
+    return Cumsum.apply(x, dim=d)

@@ -21,6 +21,8 @@ def _sizes(args) -> tuple:
 def normalize_dim(dim: int, ndim: int, op: str) -> int:
     """A dimension index in ``[0, ndim)``, counting negatives from the end."""
     n = builtins.max(ndim, 1)
+    if not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{op}: dim must be an int, got {dim!r}")
     if not -n <= dim < n:
         raise IndexError(f"{op}: dim {dim} is out of range for a tensor with {ndim} dimensions "
                          f"(expected {-n} to {n - 1})")
@@ -60,7 +62,7 @@ class BroadcastTo(Function):
         try:
             return np.broadcast_to(x, self.shape)
         except ValueError:
-            raise ShapeError(f"expand: cannot broadcast shape {x.shape} to {self.shape}") from None
+            raise ShapeError(f"expand/broadcast_to: cannot broadcast shape {x.shape} to {self.shape}") from None
 
     def backward(self, g):
         return sum_to(g, self.inputs[0].shape)
@@ -238,6 +240,8 @@ def sum_to(x, shape):
 
 
 def cast(x, dtype):
+    if dtype.kind != "f":  # int and bool results carry no gradient (as in PyTorch)
+        return Tensor._wrap(x.data.astype(dtype))
     return Cast.apply(x, dtype=dtype)
 
 
@@ -264,6 +268,8 @@ def cat(tensors, dim=0):
     if not tensors:
         raise ShapeError("cat: expected a non-empty sequence of tensors")
     ref = tensors[0]
+    if ref.ndim == 0:
+        raise ShapeError("cat: tensor 0 is 0-d and cannot be concatenated; use stack, or unsqueeze it first")
     d = normalize_dim(dim, ref.ndim, "cat")
     for i, t in enumerate(tensors):
         if t.ndim != ref.ndim or t.shape[:d] + t.shape[d + 1:] != ref.shape[:d] + ref.shape[d + 1:]:
@@ -312,8 +318,9 @@ def chunk(x, chunks, dim=0):
     if chunks <= 0:
         raise ValueError(f"chunk: chunks must be positive, got {chunks}")
     n = x.shape[normalize_dim(dim, x.ndim, "chunk")]
-    size = -(-n // chunks) if n else 1
-    return split(x, size, dim)
+    if n == 0:  # as PyTorch: ``chunks`` empty pieces
+        return split(x, [0] * chunks, dim)
+    return split(x, -(-n // chunks), dim)
 
 
 def flip(x, dims):

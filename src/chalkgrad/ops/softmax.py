@@ -13,7 +13,7 @@ class Softmax(Function):
     """y_i = e^(x_i - m) / Σ_j e^(x_j - m), m = max x;   dx = y ⊙ (g - Σ_j g_j y_j)"""
 
     def forward(self, x):
-        e = np.exp(x - x.max(axis=self.dim, keepdims=True))
+        e = np.exp(x - x.max(axis=self.dim, keepdims=True, initial=-np.inf))
         return e / e.sum(axis=self.dim, keepdims=True)
 
     def backward(self, g):
@@ -25,7 +25,7 @@ class LogSoftmax(Function):
     """y_i = x_i - m - log Σ_j e^(x_j - m);   dx = g - softmax(x)·Σ_j g_j"""
 
     def forward(self, x):
-        shifted = x - x.max(axis=self.dim, keepdims=True)
+        shifted = x - x.max(axis=self.dim, keepdims=True, initial=-np.inf)
         return shifted - np.log(np.exp(shifted).sum(axis=self.dim, keepdims=True))
 
     def backward(self, g):
