@@ -29,3 +29,27 @@ class StateDictError(ChalkgradError, KeyError):
 
     def __str__(self) -> str:  # KeyError quotes its message; show it plainly
         return str(self.args[0]) if self.args else ""
+
+
+class IndexOutOfRangeError(ChalkgradError, IndexError):
+    """An index or dimension outside the valid range."""
+
+
+class ConfigError(ChalkgradError, ValueError):
+    """An impossible hyperparameter or option: stride 0, negative learning rate, unknown name..."""
+
+
+class NumericalError(ChalkgradError, FloatingPointError):
+    """A value that must be finite is not: a NaN or infinite loss, a diverging update."""
+
+
+class DataError(ChalkgradError, ValueError):
+    """A dataset file that is missing, malformed or not what its loader expects."""
+
+
+class CheckpointError(ChalkgradError, ValueError):
+    """A checkpoint file that cannot be read: truncated, corrupt, or of another format."""
+
+
+class ProblemError(ChalkgradError, ValueError):
+    """A problem file (YAML) with an unknown key, a missing value or shapes that do not fit."""

@@ -15,3 +15,12 @@ from .linear import Linear, Identity, Flatten, Unflatten
 from .activation import *  # noqa: F403 - each file lists its public names in __all__
 from .loss import *  # noqa: F403
 from . import utils
+from .dropout import *  # noqa: F403
+from .conv import *  # noqa: F403
+from .pooling import *  # noqa: F403
+from .upsampling import *  # noqa: F403
+from .normalization import *  # noqa: F403
+from .rnn import *  # noqa: F403
+from .sparse import *  # noqa: F403
+from . import regularization
+from .summary import *  # noqa: F403

@@ -300,6 +300,18 @@ class Module:
         """Multiply-accumulate operations of one forward pass on ``input_shape`` (0 unless a layer says more)."""
         return 0
 
+    def receptive_field(self):
+        """What this layer adds to the receptive field, from its hyperparameters alone.
+
+        ``None`` (the default) means the layer acts on each position separately
+        (activations, norms over channels, dropout): kernel 1, stride 1.
+        Sliding-window layers (conv, pooling) return a dict with per-spatial-dim tuples
+        ``{"kernel": (k,...), "stride": (s,...), "padding": (p,...), "dilation": (d,...)}``;
+        layers that mix every position (Linear over a flattened map, global or
+        adaptive pooling) return ``"global"``.
+        """
+        return None
+
     def num_parameters(self, trainable_only: bool = False) -> int:
         """Number of scalar parameters (shared ones counted once); ``trainable_only`` counts those needing grad."""
         return int(sum(p.numel() for p in self.parameters() if p.requires_grad or not trainable_only))
