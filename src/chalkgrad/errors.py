@@ -35,6 +35,10 @@ class IndexOutOfRangeError(ChalkgradError, IndexError):
     """An index or dimension outside the valid range."""
 
 
+class ClassIndexError(IndexOutOfRangeError, ValueError):
+    """A class-index target outside ``[0, C)`` (an IndexError as in PyTorch, and a bad value)."""
+
+
 class ConfigError(ChalkgradError, ValueError):
     """An impossible hyperparameter or option: stride 0, negative learning rate, unknown name..."""
 

@@ -20,7 +20,9 @@ class Generator:
 
     def manual_seed(self, seed: int) -> Generator:
         if not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise ValueError(f"manual_seed: seed must be a non-negative integer, got {seed!r}")
+            from .errors import ConfigError
+
+            raise ConfigError(f"manual_seed: seed must be a non-negative integer, got {seed!r}")
         self._initial_seed = int(seed)
         self.np = np.random.Generator(np.random.PCG64(int(seed)))
         return self
@@ -43,6 +45,15 @@ def manual_seed(seed: int) -> Generator:
     return default_generator.manual_seed(seed)
 
 
-def get_generator(generator: Generator | None) -> np.random.Generator:
-    """The NumPy generator behind ``generator`` (or behind the default one)."""
-    return (generator or default_generator).np
+def get_generator(generator: Generator | np.random.Generator | None) -> np.random.Generator:
+    """The NumPy generator behind ``generator`` (a chalkgrad Generator, a NumPy one, or None for the default)."""
+    if generator is None:
+        return default_generator.np
+    if isinstance(generator, Generator):
+        return generator.np
+    if isinstance(generator, np.random.Generator):
+        return generator
+    from .errors import ConfigError
+
+    raise ConfigError(f"generator must be a chalkgrad.Generator, a numpy.random.Generator or None, "
+                      f"got {type(generator).__name__}")

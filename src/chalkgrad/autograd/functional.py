@@ -64,6 +64,8 @@ def jacobian(func, inputs, create_graph=False):
         y = func(x)
         rows = []
         flat = y.reshape(-1)
+        if not flat.requires_grad:  # y does not depend on x (e.g. the gradient of a linear function)
+            return Tensor._wrap(np.zeros(y.shape + x.shape, dtype=x.dtype))
         for i in range(flat.shape[0]):
             (g,) = grad(flat[i], x, retain_graph=True, create_graph=create_graph, allow_unused=True)
             rows.append(g if g is not None else Tensor._wrap(np.zeros(x.shape, x.dtype)))

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..errors import ShapeError
-from ..tensor import Tensor, as_tensor_like
+from ..tensor import Tensor, _default_float, as_tensor_like
 from .shape import sum_to
 
 
@@ -325,11 +325,10 @@ class Relu(Function):
     """y = max(0, x);   dy/dx = 1 if x > 0 else 0"""
 
     def forward(self, x):
-        self.mask = x > 0
-        return np.where(self.mask, x, np.zeros((), dtype=x.dtype))
+        return np.maximum(x, x.dtype.type(0))  # NaN stays NaN, as in PyTorch
 
     def backward(self, g):
-        return g * self.mask.astype(g.dtype)
+        return g * (self.output.data > 0).astype(g.dtype)
 
 
 class Clamp(Function):
@@ -365,7 +364,9 @@ def mul(a, b):
 
 
 def div(a, b):
-    return Div.apply(*_operands(a, b))
+    """True division; integer operands give the default float, as in PyTorch."""
+    a, b = _operands(a, b)
+    return Div.apply(_to_float(a), _to_float(b) if isinstance(b, Tensor) else b)
 
 
 def pow(a, b):  # noqa: A001 - the PyTorch name
@@ -385,27 +386,27 @@ def neg(x):
 
 
 def exp(x):
-    return Exp.apply(x)
+    return Exp.apply(_to_float(x))
 
 
 def log(x):
-    return Log.apply(x)
+    return Log.apply(_to_float(x))
 
 
 def log1p(x):
-    return Log1p.apply(x)
+    return Log1p.apply(_to_float(x))
 
 
 def expm1(x):
-    return Expm1.apply(x)
+    return Expm1.apply(_to_float(x))
 
 
 def sqrt(x):
-    return Sqrt.apply(x)
+    return Sqrt.apply(_to_float(x))
 
 
 def rsqrt(x):
-    return Rsqrt.apply(x)
+    return Rsqrt.apply(_to_float(x))
 
 
 def abs(x):  # noqa: A001 - the PyTorch name
@@ -417,19 +418,19 @@ def sign(x):
 
 
 def sin(x):
-    return Sin.apply(x)
+    return Sin.apply(_to_float(x))
 
 
 def cos(x):
-    return Cos.apply(x)
+    return Cos.apply(_to_float(x))
 
 
 def tanh(x):
-    return Tanh.apply(x)
+    return Tanh.apply(_to_float(x))
 
 
 def sigmoid(x):
-    return Sigmoid.apply(x)
+    return Sigmoid.apply(_to_float(x))
 
 
 def relu(x):
@@ -460,9 +461,30 @@ def where(cond, a, b):
 
 
 def _operands(a, b):
-    """Turn NumPy arrays into constant tensors so results keep the tensor's dtype."""
+    """Turn NumPy arrays into constant tensors so results keep the tensor's dtype.
+
+    An integer or bool tensor meeting a Python float becomes the default float
+    first, so ``int_tensor * 0.5`` is float32 as in PyTorch (NumPy would say float64).
+    """
     if isinstance(a, np.ndarray):
         a = as_tensor_like(a, b)
     if isinstance(b, np.ndarray):
         b = as_tensor_like(b, a)
+    if isinstance(b, float):
+        a = _to_float(a)
+    elif isinstance(a, float):
+        b = _to_float(b)
+    elif isinstance(a, Tensor) and isinstance(b, Tensor):  # int with float: the float's dtype, as in PyTorch
+        ka, kb = a.data.dtype.kind, b.data.dtype.kind
+        if ka in "biu" and kb == "f":
+            a = Tensor._wrap(a.data.astype(b.data.dtype))
+        elif kb in "biu" and ka == "f":
+            b = Tensor._wrap(b.data.astype(a.data.dtype))
     return a, b
+
+
+def _to_float(x):
+    """Integer and bool tensors become the default float dtype (float-valued ops, as in PyTorch)."""
+    if isinstance(x, Tensor) and x.data.dtype.kind in "biu":
+        return Tensor._wrap(x.data.astype(_default_float()))
+    return x

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import Function
-from ..errors import DTypeError, ShapeError
+from ..errors import DTypeError, IndexOutOfRangeError, ShapeError
 from ..tensor import Tensor
 from .shape import normalize_dim
 
@@ -48,7 +48,7 @@ class GetItem(Function):
         try:
             out = x[self.index]
         except IndexError as e:
-            raise IndexError(f"index {self.index!r} does not fit a tensor of shape {x.shape}: {e}") from None
+            raise IndexOutOfRangeError(f"index {self.index!r} does not fit a tensor of shape {x.shape}: {e}") from None
         return np.array(out) if self.basic and isinstance(out, np.ndarray) else out
 
     def backward(self, g):
@@ -116,7 +116,7 @@ def index_select(x, dim, index):
     if idx.ndim != 1:
         raise ShapeError(f"index_select: index must be 1-D, got shape {idx.shape}")
     if idx.size and (idx.min() < -x.shape[d] or idx.max() >= x.shape[d]):
-        raise IndexError(f"index_select: index values must be in [0, {x.shape[d]}) for dim {d} of shape "
+        raise IndexOutOfRangeError(f"index_select: index values must be in [0, {x.shape[d]}) for dim {d} of shape "
                          f"{x.shape}; got {idx.min()}..{idx.max()}")
     return GetItem.apply(x, index=(slice(None),) * d + (idx,), basic=False)
 
@@ -132,7 +132,7 @@ def _check_gather_index(op, x, dim, index):
         if k != d and idx.shape[k] > x.shape[k]:
             raise ShapeError(f"{op}: index shape {idx.shape} is larger than the tensor shape {x.shape} in dim {k}")
     if idx.size and (idx.min() < -x.shape[d] or idx.max() >= x.shape[d]):
-        raise IndexError(f"{op}: index values must be in [0, {x.shape[d]}) for dim {d} of shape {x.shape}; "
+        raise IndexOutOfRangeError(f"{op}: index values must be in [0, {x.shape[d]}) for dim {d} of shape {x.shape}; "
                          f"got {idx.min()}..{idx.max()}")
     return d, idx % builtin_max(x.shape[d], 1)
 

@@ -7,7 +7,7 @@ import builtins
 import numpy as np
 
 from ..autograd.function import Function
-from ..errors import ShapeError
+from ..errors import DTypeError, IndexOutOfRangeError, ShapeError
 from ..tensor import Tensor
 
 
@@ -22,9 +22,9 @@ def normalize_dim(dim: int, ndim: int, op: str) -> int:
     """A dimension index in ``[0, ndim)``, counting negatives from the end."""
     n = builtins.max(ndim, 1)
     if not isinstance(dim, (int, np.integer)):
-        raise TypeError(f"{op}: dim must be an int, got {dim!r}")
+        raise DTypeError(f"{op}: dim must be an int, got {dim!r}")
     if not -n <= dim < n:
-        raise IndexError(f"{op}: dim {dim} is out of range for a tensor with {ndim} dimensions "
+        raise IndexOutOfRangeError(f"{op}: dim {dim} is out of range for a tensor with {ndim} dimensions "
                          f"(expected {-n} to {n - 1})")
     return dim % n
 

@@ -26,7 +26,7 @@ import numpy as np
 
 from ...autograd import grad_mode
 from ...autograd.function import Function
-from ...errors import ChalkgradError, DTypeError, ShapeError
+from ...errors import ClassIndexError, DTypeError, ShapeError
 from ...ops.elementwise import where
 from ...ops.softmax import log_softmax, softmax
 from ...tensor import Tensor
@@ -40,13 +40,6 @@ __all__ = [
 ]
 
 _REDUCTIONS = ("none", "mean", "sum")
-
-
-class ClassIndexError(ChalkgradError, IndexError, ValueError):
-    """A class-index target outside ``[0, C)`` (and not ``ignore_index``).
-
-    An ``IndexError`` as in PyTorch, and a ``ValueError`` (a bad value) as well.
-    """
 
 
 # ============================================================================ helpers
