@@ -1,0 +1,13 @@
+"""Worked solutions: the steps of a computation written out as a careful exam answer.
+
+``expr.py``    formula trees printed as text or LaTeX, with or without the numbers put in
+``steps.py``   Step / Section / Solution: the solution as data, self-checking, carry modes
+``render.py``  plain text, Markdown and LaTeX renderers (full, problem-only, answer key)
+``dense.py``   small dense networks scalar by scalar: forward, loss, backward, update
+"""
+
+from .dense import explain_dense
+from .render import render
+from .steps import Section, Solution, Step
+
+__all__ = ["explain_dense", "render", "Solution", "Section", "Step"]

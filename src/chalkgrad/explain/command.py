@@ -1,0 +1,59 @@
+"""The ``chalkgrad solve`` command: a problem file in, a worked solution out.
+
+Kept free of heavy imports at module level so the command starts fast.
+"""
+
+from __future__ import annotations
+
+import sys
+
+__all__ = ["add_solve_parser", "run_solve"]
+
+
+def add_solve_parser(subparsers) -> None:
+    p = subparsers.add_parser(
+        "solve", help="print the worked solution of a problem file (YAML)",
+        description="Print the worked solution of a problem file: every quantity with its formula, "
+                    "the numbers put in, and its value. See docs/problem-files.md for the format.")
+    p.add_argument("file", help="the problem file (.yaml)")
+    p.add_argument("--format", choices=("text", "md", "tex"), default="text",
+                   help="plain text (default), Markdown, or a LaTeX document")
+    p.add_argument("--precision", type=int, default=None,
+                   help="decimals shown (default: the file's 'precision', else 6)")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--answer-key", action="store_true", help="only the given values and the answers")
+    mode.add_argument("--problem-only", action="store_true", help="the problem with every derived value blanked")
+    p.add_argument("--carry", choices=("exact", "displayed"), default=None,
+                   help="exact: full precision carried (default); displayed: each intermediate rounded "
+                        "before it is used, as by hand, with the answers that change reported")
+    p.add_argument("-o", "--output", help="write to this file instead of the terminal")
+    p.set_defaults(func=run_solve)
+
+
+def run_solve(args) -> int:
+    from ..errors import ChalkgradError
+    from .problem import load_problem, solve_problem
+    from .render import render
+
+    try:
+        problem = load_problem(args.file)
+        precision = args.precision if args.precision is not None else (problem.precision or 6)
+        if not 0 <= precision <= 17:
+            raise ChalkgradError(f"--precision must be from 0 to 17, got {precision}")
+        carry = args.carry or problem.carry or "exact"
+        solution = solve_problem(problem).carried(carry, precision)
+        mode = "key" if args.answer_key else "problem" if args.problem_only else "full"
+        text = render(solution, format=args.format, precision=precision, mode=mode)
+    except ChalkgradError as e:
+        print(f"chalkgrad solve: {e}", file=sys.stderr)
+        return 2
+    if args.output:
+        try:
+            with open(args.output, "w", encoding="utf-8") as f:
+                f.write(text)
+        except OSError as e:
+            print(f"chalkgrad solve: cannot write {args.output}: {e.strerror or e}", file=sys.stderr)
+            return 2
+    else:
+        sys.stdout.write(text)
+    return 0

@@ -1,0 +1,296 @@
+"""Problem files: a small YAML format for exam-style problems, and their solutions.
+
+A problem file describes a network with explicit weights, an input, a target, a loss
+and an optimizer, and says what to show. The reference is docs/problem-files.md; in short::
+
+    title: One backpropagation step of a 2-2-2 sigmoid network
+    kind: dense                      # the only kind so far (more arrive with CNN/RNN problems)
+    network:
+      - linear: {weight: [[0.15, 0.20], [0.25, 0.30]], bias: [0.35, 0.35]}
+        activation: sigmoid
+        names: {weight: [[w1, w2], [w3, w4]], bias: [b1, b2], units: [h1, h2]}
+      - linear: {weight: [[0.40, 0.45], [0.50, 0.55]], bias: [0.60, 0.60]}
+        activation: sigmoid
+    input: [0.05, 0.10]
+    target: [0.01, 0.99]
+    loss: {name: mse, reduction: half_sum}
+    optimizer: {name: sgd, lr: 0.5}
+    chain: [w5, w1]
+    show: [forward, loss, backward, update]
+
+Every error names the file, the line and the key (``problem.yaml:7: network[0].linear:
+unknown key 'weights'; expected weight, bias``) and is a :class:`~chalkgrad.errors.ProblemError`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import ChalkgradError, ProblemError
+
+__all__ = ["load_problem", "solve_problem", "Problem", "SCHEMA"]
+
+_ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity", "linear", "softmax")
+
+#: The keys each part of a problem file accepts: (required, optional).
+SCHEMA = {
+    "problem": ({"network", "input", "target"},
+                {"title", "kind", "loss", "optimizer", "chain", "show", "precision", "carry"}),
+    "layer": ({"linear"}, {"activation", "names"}),
+    "linear": ({"weight"}, {"bias"}),
+    "names": (set(), {"weight", "bias", "units"}),
+    "loss": ({"name"}, {"reduction"}),
+    "optimizer": ({"name", "lr"}, set()),
+}
+_LOSSES = ("mse", "cross_entropy", "bce")
+_REDUCTIONS = ("half_sum", "sum", "mean")
+_SHOW = ("forward", "loss", "backward", "update")
+_MAX_SIZE = 4096  # a worked solution of more scalars than this is not readable
+
+
+class _Mapping(dict):
+    """A dict that remembers the line of each key (1-based) and its own line."""
+
+    line = 0
+
+    def __init__(self):
+        super().__init__()
+        self.lines = {}
+
+
+def _loader():
+    import yaml
+
+    class LineLoader(yaml.SafeLoader):
+        pass
+
+    def construct_mapping(loader, node, deep=False):
+        mapping = _Mapping()
+        mapping.line = node.start_mark.line + 1
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if not isinstance(key, str):
+                raise ProblemError(f"{{file}}:{key_node.start_mark.line + 1}: keys must be names, got {key!r}")
+            if key in mapping:
+                raise ProblemError(f"{{file}}:{key_node.start_mark.line + 1}: the key '{key}' appears twice")
+            mapping[key] = loader.construct_object(value_node, deep=True)
+            mapping.lines[key] = key_node.start_mark.line + 1
+        return mapping
+
+    LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
+    return LineLoader
+
+
+@dataclass
+class Problem:
+    """A parsed, validated problem file."""
+
+    path: str
+    data: dict
+    title: str
+    precision: int | None
+    carry: str | None
+
+
+def load_problem(path) -> Problem:
+    """Read and validate a problem file; raises ProblemError naming the file, line and key."""
+    import yaml
+
+    path = str(path)
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except OSError as e:
+        raise ProblemError(f"{path}: cannot read the problem file ({e.strerror or e})") from None
+    try:
+        data = yaml.load(text, Loader=_loader())  # noqa: S506 - a SafeLoader subclass
+    except ProblemError as e:
+        raise ProblemError(str(e).replace("{file}", path)) from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        line = f"{mark.line + 1}:" if mark is not None else ""
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise ProblemError(f"{path}:{line} not valid YAML: {problem}") from None
+    except RecursionError:
+        raise ProblemError(f"{path}: the YAML is nested too deeply") from None
+    if not isinstance(data, _Mapping):
+        raise ProblemError(f"{path}:1: a problem file must be a mapping of keys (title, network, input, ...), "
+                           f"got {type(data).__name__}")
+    _Validator(path).problem(data)
+    precision = data.get("precision")
+    return Problem(path, data, str(data.get("title") or "Worked solution"), precision, data.get("carry"))
+
+
+class _Validator:
+    def __init__(self, path: str):
+        self.path = path
+
+    def fail(self, line: int, where: str, message: str):
+        raise ProblemError(f"{self.path}:{line}: {where}: {message}")
+
+    def keys(self, m, kind: str, where: str, line: int):
+        if not isinstance(m, _Mapping):
+            allowed = ", ".join(sorted(SCHEMA[kind][0] | SCHEMA[kind][1]))
+            self.fail(line, where, f"expected a mapping with keys {allowed}, got {_describe(m)}")
+        required, optional = SCHEMA[kind]
+        for k in m:
+            if k not in required and k not in optional:
+                self.fail(m.lines[k], where, f"unknown key '{k}'; expected one of "
+                          f"{', '.join(sorted(required | optional))}")
+        for k in sorted(required):
+            if k not in m:
+                self.fail(m.line, where, f"missing key '{k}'")
+
+    def matrix(self, value, where: str, line: int, ndim: int) -> np.ndarray:
+        try:
+            arr = np.array(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            self.fail(line, where, f"expected {'a list of numbers' if ndim == 1 else 'rows of numbers'}, "
+                      f"got {_describe(value)}")
+        if arr.ndim != ndim or arr.size == 0:
+            self.fail(line, where, f"expected {'a list of numbers' if ndim == 1 else 'a list of rows (a matrix)'}, "
+                      f"got {_describe(value)}")
+        if arr.size > _MAX_SIZE:
+            self.fail(line, where, f"{arr.size} numbers is too many for a worked solution (at most {_MAX_SIZE})")
+        if not np.all(np.isfinite(arr)):
+            self.fail(line, where, "all numbers must be finite")
+        return arr
+
+    def problem(self, d):
+        self.keys(d, "problem", "problem", d.line)
+        kind = d.get("kind", "dense")
+        if kind != "dense":
+            self.fail(d.lines["kind"], "kind", f"unknown kind {kind!r}; expected dense")
+        for key in ("title",):
+            if key in d and not isinstance(d[key], (str, int, float)):
+                self.fail(d.lines[key], key, f"expected text, got {_describe(d[key])}")
+        if "precision" in d and (not isinstance(d["precision"], int) or isinstance(d["precision"], bool)
+                                 or not 0 <= d["precision"] <= 17):
+            self.fail(d.lines["precision"], "precision", f"expected an integer from 0 to 17, got {d['precision']!r}")
+        if "carry" in d and d["carry"] not in ("exact", "displayed"):
+            self.fail(d.lines["carry"], "carry", f"expected exact or displayed, got {d['carry']!r}")
+        net = d["network"]
+        if not isinstance(net, list) or not net:
+            self.fail(d.lines["network"], "network", f"expected a list of layers, got {_describe(net)}")
+        if len(net) > 16:
+            self.fail(d.lines["network"], "network",
+                      f"{len(net)} layers is too many for a worked solution (at most 16)")
+        width = None
+        for i, layer in enumerate(net):
+            where = f"network[{i}]"
+            self.keys(layer, "layer", where, d.lines["network"])
+            lin = layer["linear"]
+            self.keys(lin, "linear", f"{where}.linear", layer.lines["linear"])
+            w = self.matrix(lin["weight"], f"{where}.linear.weight", lin.lines["weight"], 2)
+            if width is not None and w.shape[1] != width:
+                self.fail(lin.lines["weight"], f"{where}.linear.weight",
+                          f"has {w.shape[1]} columns (inputs) but the layer before has {width} outputs; "
+                          f"expected shape ({w.shape[0]}, {width})")
+            width = w.shape[0]
+            if "bias" in lin and lin["bias"] is not None:
+                b = self.matrix(lin["bias"], f"{where}.linear.bias", lin.lines["bias"], 1)
+                if b.shape != (w.shape[0],):
+                    self.fail(lin.lines["bias"], f"{where}.linear.bias",
+                              f"has {b.shape[0]} values, expected {w.shape[0]} (one per row of the weight)")
+            act = layer.get("activation", "identity")
+            if act not in _ACTIVATIONS:
+                self.fail(layer.lines["activation"], f"{where}.activation",
+                          f"unknown activation {act!r}; expected one of {', '.join(_ACTIVATIONS)}")
+            if act == "softmax" and i != len(net) - 1:
+                self.fail(layer.lines["activation"], f"{where}.activation", "softmax is only allowed on the last layer")
+            if "names" in layer:
+                names = layer["names"]
+                self.keys(names, "names", f"{where}.names", layer.lines["names"])
+                expected = {"weight": w.shape, "bias": (w.shape[0],), "units": (w.shape[0],)}
+                for k, v in names.items():
+                    arr = np.array(v, dtype=object)
+                    if arr.shape != expected[k] or not all(isinstance(x, str) for x in arr.ravel()):
+                        self.fail(names.lines[k], f"{where}.names.{k}",
+                                  f"expected names (text) in the shape {expected[k]}, got {_describe(v)}")
+        n_in = np.array(net[0]["linear"]["weight"]).shape[1]
+        x = self.matrix(d["input"], "input", d.lines["input"], 1)
+        if x.shape[0] != n_in:
+            self.fail(d.lines["input"], "input", f"has {x.shape[0]} values, the first layer expects {n_in}")
+        loss = d.get("loss", "mse")
+        loss_name, reduction = loss, "half_sum"
+        if isinstance(loss, _Mapping):
+            self.keys(loss, "loss", "loss", d.lines["loss"])
+            loss_name, reduction = loss["name"], loss.get("reduction", "half_sum")
+            if reduction not in _REDUCTIONS:
+                self.fail(loss.lines.get("reduction", loss.line), "loss.reduction",
+                          f"unknown reduction {reduction!r}; expected one of {', '.join(_REDUCTIONS)}")
+        if loss_name not in _LOSSES:
+            self.fail(d.lines.get("loss", d.line), "loss",
+                      f"unknown loss {loss_name!r}; expected one of {', '.join(_LOSSES)}")
+        target = d["target"]
+        if loss_name == "cross_entropy" and isinstance(target, int) and not isinstance(target, bool):
+            if not 0 <= target < width:
+                self.fail(d.lines["target"], "target", f"class {target} is outside [0, {width})")
+        else:
+            t = self.matrix(target, "target", d.lines["target"], 1)
+            if t.shape[0] != width:
+                self.fail(d.lines["target"], "target", f"has {t.shape[0]} values, the last layer has {width} outputs")
+        if "optimizer" in d:
+            opt = d["optimizer"]
+            self.keys(opt, "optimizer", "optimizer", d.lines["optimizer"])
+            if opt["name"] != "sgd":
+                self.fail(opt.lines["name"], "optimizer.name", f"unknown optimizer {opt['name']!r}; expected sgd")
+            lr = opt["lr"]
+            if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not lr > 0:
+                self.fail(opt.lines["lr"], "optimizer.lr", f"expected a positive number, got {lr!r}")
+        show = d.get("show", list(_SHOW) if "optimizer" in d else list(_SHOW[:3]))
+        if not isinstance(show, list) or any(s not in _SHOW for s in show):
+            self.fail(d.lines.get("show", d.line), "show", f"expected a list from {', '.join(_SHOW)}, got {show!r}")
+        if "update" in show and "optimizer" not in d:
+            self.fail(d.lines["show"], "show", "'update' needs an optimizer (optimizer: {name: sgd, lr: ...})")
+        if "chain" in d and (not isinstance(d["chain"], list) or not all(isinstance(c, str) for c in d["chain"])):
+            self.fail(d.lines["chain"], "chain", f"expected a list of weight names, got {_describe(d['chain'])}")
+
+
+def _describe(value) -> str:
+    if isinstance(value, (dict, list)):
+        text = repr(dict(value) if isinstance(value, dict) else value)
+        return text if len(text) <= 60 else text[:57] + "..."
+    return f"{value!r} ({type(value).__name__})"
+
+
+def solve_problem(problem: Problem):
+    """The worked solution of a validated problem (a :class:`~.steps.Solution`)."""
+    from .. import nn
+    from .dense import explain_dense
+
+    d = problem.data
+    layers, names = [], {}
+    for layer in d["network"]:
+        lin = layer["linear"]
+        w = np.array(lin["weight"], dtype=np.float64)
+        has_bias = lin.get("bias") is not None
+        linear = nn.Linear(w.shape[1], w.shape[0], bias=has_bias, dtype=np.float64)
+        with_bias = {"weight": w}
+        if has_bias:
+            with_bias["bias"] = np.array(lin["bias"], dtype=np.float64)
+        linear.load_state_dict(with_bias)
+        layers.append(linear)
+        act = layer.get("activation", "identity")
+        index = len(layers) - 1
+        for k, v in layer.get("names", {}).items():
+            names[f"{index}.{k}"] = v
+        if act not in ("identity", "linear"):
+            layers.append({"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU,
+                           "softmax": lambda: nn.Softmax(dim=-1)}[act]())
+    loss = d.get("loss", "mse")
+    if isinstance(loss, dict):
+        loss_name, reduction = loss["name"], loss.get("reduction", "half_sum")
+    else:
+        loss_name, reduction = loss, "half_sum"
+    opt = d.get("optimizer")
+    show = d.get("show", ["forward", "loss", "backward", "update"] if opt else ["forward", "loss", "backward"])
+    try:
+        return explain_dense(nn.Sequential(*layers), d["input"], d["target"], loss=loss_name, reduction=reduction,
+                             lr=opt["lr"] if opt else None, names=names, chain=d.get("chain", ()),
+                             title=problem.title, show=show)
+    except ChalkgradError as e:  # e.g. a chain weight that does not exist, a duplicated name
+        line = d.lines.get("chain", d.line) if "chain" in str(e) else d.line
+        raise ProblemError(f"{problem.path}:{line}: {str(e).removeprefix('explain_dense: ')}") from None
