@@ -64,3 +64,18 @@ def numel(x) -> int:
 
 
 from .ops.softmax import softmax, log_softmax  # noqa: E402
+
+
+# Higher layers load on first use (``chalkgrad.data``, ``chalkgrad.explain``...), so that
+# ``import chalkgrad`` and short commands such as ``chalkgrad solve`` start fast.
+_LAZY_SUBPACKAGES = ("data", "fit", "keras", "models", "classic", "explain")
+
+
+def __getattr__(name):
+    if name in _LAZY_SUBPACKAGES:
+        import importlib
+
+        module = importlib.import_module(".fit" if name == "keras" else f".{name}", __name__)
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'chalkgrad' has no attribute {name!r}")
