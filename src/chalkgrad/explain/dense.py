@@ -122,6 +122,8 @@ def _apply_names(specs, names: dict | None):
         if key not in by_path:
             raise ConfigError(f"explain_dense: names has the key '{key}'; expected one of {', '.join(by_path)}")
         spec, attr, shape = by_path[key]
+        if attr == "bias_names" and spec.linear.bias is None:
+            raise ConfigError(f"explain_dense: names['{key}'] names the bias of a layer that has none")
         arr = np.array(value, dtype=object)
         if arr.shape != shape:
             raise ShapeError(f"explain_dense: names['{key}'] has shape {arr.shape}, expected {shape}")

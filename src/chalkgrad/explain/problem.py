@@ -204,6 +204,8 @@ class _Validator:
                 names = layer["names"]
                 self.keys(names, "names", f"{where}.names", layer.lines["names"])
                 expected = {"weight": w.shape, "bias": (w.shape[0],), "units": (w.shape[0],)}
+                if "bias" in names and lin.get("bias") is None:
+                    self.fail(names.lines["bias"], f"{where}.names.bias", "names a bias, but the layer has none")
                 for k, v in names.items():
                     arr = np.array(v, dtype=object)
                     if arr.shape != expected[k] or not all(isinstance(x, str) for x in arr.ravel()):
