@@ -4,10 +4,14 @@
 ``steps.py``   Step / Section / Solution: the solution as data, self-checking, carry modes
 ``render.py``  plain text, Markdown and LaTeX renderers (full, problem-only, answer key)
 ``dense.py``   small dense networks scalar by scalar: forward, loss, backward, update
+``arch.py``    architecture arithmetic: output sizes, parameters, MACs, receptive field, with formulas
+``problem.py`` YAML problem files (schema, file/line/key errors) and their solutions
+``command.py`` the ``chalkgrad solve`` command
 """
 
+from .arch import explain_architecture, explain_receptive_field
 from .dense import explain_dense
 from .render import render
 from .steps import Section, Solution, Step
 
-__all__ = ["explain_dense", "render", "Solution", "Section", "Step"]
+__all__ = ["explain_dense", "explain_architecture", "explain_receptive_field", "render", "Solution", "Section", "Step"]

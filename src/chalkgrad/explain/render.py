@@ -35,6 +35,8 @@ def render(solution: Solution, format: str = "text", precision: int = 6, mode: s
 
 def _shown_steps(section, mode, answers_marked=True):
     for s in section.steps:
+        if s.hidden:
+            continue
         if mode == "key" and s.formula is not None and answers_marked and not s.answer:
             continue
         yield s

@@ -37,6 +37,7 @@ class Step:
     formula: Expr | None = None
     note: str = ""
     answer: bool = False
+    hidden: bool = False  # used by later formulas but not printed (e.g. a layer's k, s, p, stated in its intro)
 
 
 @dataclass
