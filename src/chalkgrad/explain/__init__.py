@@ -4,6 +4,7 @@
 ``steps.py``   Step / Section / Solution: the solution as data, self-checking, carry modes
 ``render.py``  plain text, Markdown and LaTeX renderers (full, problem-only, answer key)
 ``dense.py``   small dense networks scalar by scalar: forward, loss, backward, update
+``optimizer.py`` optimizer steps: SGD, momentum, Nesterov, Adagrad, RMSprop, Adadelta, Adam(W), Rprop
 ``arch.py``    architecture arithmetic: output sizes, parameters, MACs, receptive field, with formulas
 ``problem.py`` YAML problem files (schema, file/line/key errors) and their solutions
 ``command.py`` the ``chalkgrad solve`` command
@@ -11,7 +12,11 @@
 
 from .arch import explain_architecture, explain_receptive_field
 from .dense import explain_dense
+from .optimizer import explain_optimizer
 from .render import render
 from .steps import Section, Solution, Step
 
-__all__ = ["explain_dense", "explain_architecture", "explain_receptive_field", "render", "Solution", "Section", "Step"]
+__all__ = [
+    "explain_dense", "explain_optimizer", "explain_architecture", "explain_receptive_field",
+    "render", "Solution", "Section", "Step",
+]

@@ -390,6 +390,7 @@ _FUNCS = {
     "max0": ("max(0, {})", r"\max\left(0, {}\right)", lambda v: max(0.0, v)),
     "abs": ("|{}|", r"\left|{}\right|", abs),
     "step": ("[{} > 0]", r"\left[{} > 0\right]", lambda v: 1.0 if v > 0 else 0.0),
+    "sign": ("sign({})", r"\operatorname{{sign}}\left({}\right)", lambda v: float((v > 0) - (v < 0))),
     "floor": ("⌊{}⌋", r"\left\lfloor {} \right\rfloor", math.floor),
     "ceil": ("⌈{}⌉", r"\left\lceil {} \right\rceil", math.ceil),
 }

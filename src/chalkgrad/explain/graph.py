@@ -35,7 +35,7 @@ from ..errors import ConfigError, GradError
 from .expr import fmt_number
 
 __all__ = ["Graph", "GraphNode", "GraphEdge", "graph_of", "graph_of_solution", "graph_of_problem",
-           "render_graph", "GRAPH_FORMATS", "IMAGE_FORMATS"]
+           "render_graph", "format_for_path", "find_dot", "run_dot", "GRAPH_FORMATS", "IMAGE_FORMATS"]
 
 #: Text formats written without any external program, by file extension.
 GRAPH_FORMATS = {".dot": "dot", ".gv": "dot", ".mmd": "mermaid", ".txt": "text"}
@@ -49,7 +49,7 @@ _STROKE = {"param": "#4a7ab5", "input": "#5b9a3c", "const": "#999999", "op": "#4
 _SIMPLE = (bool, int, float, str)
 
 
-@dataclass
+@dataclass(eq=False)
 class GraphNode:
     """One node: a tensor (ops level) or a named scalar quantity (scalars level).
 
@@ -116,7 +116,7 @@ class GraphEdge:
     index: int = 0
 
 
-@dataclass
+@dataclass(eq=False)
 class Graph:
     """Nodes in dependency order (every node after its inputs) and the edges between them."""
 
@@ -124,7 +124,7 @@ class Graph:
     edges: list = field(default_factory=list)
     title: str = ""
     level: str = "ops"
-    max_values: int = 8
+    max_values: int = 12
     _tensors: dict = field(default_factory=dict, repr=False, compare=False)  # node id -> Tensor
 
     # ------------------------------------------------------------------ queries
@@ -194,7 +194,7 @@ class Graph:
 
 
 # ----------------------------------------------------------------------------- ops level
-def graph_of(tensor, params=None, *, retain_grads: bool = False, max_values: int = 8, title: str = "") -> Graph:
+def graph_of(tensor, params=None, *, retain_grads: bool = False, max_values: int = 12, title: str = "") -> Graph:
     """The op-level graph that produced ``tensor``, walked back from it through the autograd nodes.
 
     Args:
@@ -484,10 +484,9 @@ def render_graph(graph: Graph, format: str = "text", precision: int = 4):  # noq
     raise ConfigError(f"graph: format must be one of dot, mermaid, text, svg, png, pdf, got {format!r}")
 
 
-def run_dot(dot_source: str, format: str) -> bytes:  # noqa: A002
-    """Lay out DOT text with Graphviz's ``dot`` program; a clear error when it is not installed."""
+def find_dot(format: str = "svg") -> str:  # noqa: A002
+    """The path of Graphviz's ``dot`` program; a ConfigError saying what to do when it is not installed."""
     import shutil
-    import subprocess
 
     exe = shutil.which("dot")
     if exe is None:
@@ -495,6 +494,14 @@ def run_dot(dot_source: str, format: str) -> bytes:  # noqa: A002
             f"cannot make a .{format} picture: Graphviz's 'dot' program is not installed (not found on PATH). "
             "Install Graphviz (apt install graphviz, brew install graphviz, conda install graphviz) "
             "or write .dot, .mmd or .txt output instead")
+    return exe
+
+
+def run_dot(dot_source: str, format: str) -> bytes:  # noqa: A002
+    """Lay out DOT text with Graphviz's ``dot`` program (``format``: svg, png, pdf)."""
+    import subprocess
+
+    exe = find_dot(format)
     try:
         done = subprocess.run([exe, f"-T{format}"], input=dot_source.encode("utf-8"), capture_output=True,
                               timeout=120, check=False)
