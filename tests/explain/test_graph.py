@@ -17,9 +17,11 @@ import pytest
 
 import chalkgrad as cg
 from chalkgrad.errors import ConfigError, GradError
+from chalkgrad.explain.expr import Add, Mul, Num, Sym
 from chalkgrad.explain.graph import Graph, graph_of, graph_of_problem, graph_of_solution
 from chalkgrad.explain.graph_command import add_graph_parser, run_graph
-from chalkgrad.explain.problem import load_problem, solve_problem
+from chalkgrad.explain.problem import Problem, load_problem, solve_problem
+from chalkgrad.explain.steps import Solution
 
 ROOT = Path(__file__).resolve().parents[2]
 PROBLEMS = ROOT / "examples" / "problems"
@@ -245,9 +247,32 @@ def test_solution_without_backward_has_no_gradients(tmp_path):
     assert "grad" not in g.to_text()
 
 
-def test_unknown_level(mazur):
+def test_unknown_level_and_ops_level_of_other_kinds(mazur):
     with pytest.raises(ConfigError, match="level must be 'ops' or 'scalars', got 'tensors'"):
         graph_of_problem(mazur, "tensors")
+    other = Problem("adam.yaml", {"kind": "optimizer"}, "Adam", None, None)
+    with pytest.raises(ConfigError, match="adam.yaml: the ops-level graph is drawn for kind 'dense' problems only, "
+                                          "this one is kind 'optimizer'; use level 'scalars'"):
+        graph_of_problem(other, "ops")
+
+
+def test_a_name_defined_again_is_a_new_node():
+    sol = Solution("two layers")
+    sec = sol.section("Layer 1")
+    sec.given("k", 3)
+    sec.derive("y", Mul([Sym("k"), Num(2)]), 6)
+    sec = sol.section("Layer 2")
+    sec.given("k", 5)
+    sec.derive("z", Add([Sym("y"), Mul([Sym("k"), Num(2)])]), 16)
+    sec.given("unused", 1)
+    sec = sol.section("Backward")
+    sec.derive("∂E/∂k", Num(2), 2)  # the gradient belongs to the latest k
+    g = graph_of_solution(sol)
+    assert [(n.id, n.label, float(n.value)) for n in g.nodes] == [("n0", "k", 3), ("n1", "y", 6), ("n2", "k", 5),
+                                                                ("n3", "z", 16)]
+    assert [(e.src, e.dst, e.index) for e in g.edges] == [("n0", "n1", 0), ("n1", "n3", 0), ("n2", "n3", 1)]
+    assert not g.nodes[0].has_grad and float(g.nodes[2].grad) == 2.0
+    assert g.nodes[3].title == "z = y + k·2" and g.title == "two layers"
 
 
 # ----------------------------------------------------------------------------- renderers

@@ -96,6 +96,9 @@ def explain_architecture(model, input_size, *, batch_size: int = 1, title: str |
         sec.intro = (sec.intro + "; " if sec.intro else "") + \
             f"input {_fmt_shape(batched[1:])} → output {_fmt_shape(out_batched[1:])}"
         _rename_totals(sec, layer.path)
+        for st in sec.steps:
+            if not st.hidden and (st.name.endswith("_out") or st.name.startswith("params(") or st.name == "features"):
+                st.answer = True
         total_params.append(Sym(f"params({layer.path})"))
         total_macs.append(Sym(f"MACs({layer.path})"))
         _ensure(sec, f"params({layer.path})", params)

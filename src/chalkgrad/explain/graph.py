@@ -341,46 +341,47 @@ def graph_of_solution(solution, *, title: str | None = None) -> Graph:
     One node per forward quantity (given values, ``net_*``, ``out_*``, ``E_*``, ``E``...) with its
     formula and value; its gradient comes from the step ``∂E/∂<name>`` (``δ_<unit>`` for
     ``net_<unit>``), and ``E`` gets ∂E/∂E = 1 when the solution has a backward pass. Each symbol
-    of a step's formula gets an edge to the step. Gradient steps, local derivatives and updates
-    (``w⁺``) are not nodes; given values that no formula uses (a learning rate) are left out.
+    of a step's formula gets an edge to the step. A name defined again (a later section reusing
+    ``k`` or ``C_in``) is a new node, and formulas read its latest definition, as
+    :meth:`~.steps.Solution.verify` does. Gradient steps, local derivatives and updates (``w⁺``)
+    are not nodes; given values that no formula uses (a learning rate) are left out.
     """
-    order: list = []
-    steps: dict = {}
-    grads: dict = {}
+    nodes: list = []
+    edges: list = []
+    current: dict = {}  # name -> index in nodes of its latest definition (as Solution.verify reads values)
+    any_grad = False
     for s in solution.steps():
         target = _gradient_target(s.name)
         if target is not None:
-            grads[target] = s.value
-        elif s.name.startswith("∂") or s.name.endswith("⁺"):
+            any_grad = True
+            if target in current:
+                _set_grad(nodes[current[target]], s.value, 1)
             continue
-        else:
-            if s.name not in steps:
-                order.append(s.name)
-            steps[s.name] = s
-    g = Graph(title=solution.title if title is None else title, level="scalars", max_values=1)
-    used = {sym for s in steps.values() if s.formula is not None for sym in s.formula.symbols()}
-    has_derived = any(s.formula is not None for s in steps.values())
-    ids: dict = {}
-    for name in order:
-        s = steps[name]
-        if s.formula is None and has_derived and name not in used:
+        if s.name.startswith("∂") or s.name.endswith("⁺"):
             continue
-        node_id = f"n{len(g.nodes)}"
-        ids[name] = node_id
-        node = GraphNode(node_id, name, "given" if s.formula is None else "quantity", (),
+        node = GraphNode("", s.name, "given" if s.formula is None else "quantity", (),
                          formula=s.formula.text() if s.formula is not None else "")
         _set_value(node, s.value, 1)
-        if name in grads:
-            _set_grad(node, grads[name], 1)
-        elif name == "E" and grads:
-            _set_grad(node, 1.0, 1)
-        g.nodes.append(node)
         if s.formula is not None:
             index = 0
             for sym in s.formula.symbols():
-                if sym in ids:
-                    g.edges.append(GraphEdge(ids[sym], node_id, index))
+                if sym in current:
+                    edges.append((current[sym], len(nodes), index))
                     index += 1
+        current[s.name] = len(nodes)
+        nodes.append(node)
+    if any_grad and "E" in current and not nodes[current["E"]].has_grad:
+        _set_grad(nodes[current["E"]], 1.0, 1)  # ∂E/∂E
+    # given values that no formula reads (a learning rate used only by the update) are left out
+    used = {src for src, _, _ in edges}
+    has_derived = any(n.kind == "quantity" for n in nodes)
+    keep = [i for i, n in enumerate(nodes) if not (n.kind == "given" and has_derived and i not in used)]
+    new_id = {i: f"n{k}" for k, i in enumerate(keep)}
+    g = Graph(title=solution.title if title is None else title, level="scalars", max_values=1)
+    for i in keep:
+        nodes[i].id = new_id[i]
+        g.nodes.append(nodes[i])
+    g.edges = [GraphEdge(new_id[src], new_id[dst], index) for src, dst, index in edges]
     return g
 
 
@@ -407,6 +408,10 @@ def graph_of_problem(problem, level: str = "scalars", precision: int | None = No
     import chalkgrad.nn.functional as F
 
     d = problem.data
+    kind = d.get("kind", "dense")
+    if kind != "dense":
+        raise ConfigError(f"{problem.path}: the ops-level graph is drawn for kind 'dense' problems only, "
+                          f"this one is kind {kind!r}; use level 'scalars' (--level scalars)")
     x = cg.tensor(np.asarray(d["input"], dtype=np.float64))
     names = {"x": x}
     a = x

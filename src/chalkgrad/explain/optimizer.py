@@ -88,7 +88,9 @@ def explain_optimizer(
 
     def q(symbol: str, pname: str, t) -> str:
         """Name of a per-parameter, per-step quantity: m_1 (one parameter) or m_1,w (several)."""
-        return f"{symbol}_{t}" if single else f"{symbol}_{t},{pname}"
+        if single or symbol == pname:
+            return f"{symbol}_{t}"
+        return f"{symbol}_{t},{pname}"
 
     sol = Solution(title or f"{_CLASS[name]}: {steps} step{'s' if steps != 1 else ''} worked out")
     sol.conventions.append(_rule(name, group))

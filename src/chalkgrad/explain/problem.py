@@ -30,7 +30,7 @@ import numpy as np
 
 from ..errors import ChalkgradError, ProblemError
 
-__all__ = ["load_problem", "solve_problem", "Problem", "SCHEMA"]
+__all__ = ["load_problem", "solve_problem", "Problem", "SCHEMA", "_Mapping", "_Validator", "_describe"]
 
 _ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity", "linear", "softmax")
 
@@ -38,6 +38,7 @@ _ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity", "linear", "softmax")
 SCHEMA = {
     "problem": ({"network", "input", "target"},
                 {"title", "kind", "loss", "optimizer", "chain", "show", "precision", "carry"}),
+    # the other kinds live in problem_kinds.py and add their own entries
     "layer": ({"linear"}, {"activation", "names"}),
     "linear": ({"weight"}, {"bias"}),
     "names": (set(), {"weight", "bias", "units"}),
@@ -159,10 +160,18 @@ class _Validator:
         return arr
 
     def problem(self, d):
-        self.keys(d, "problem", "problem", d.line)
+        from .problem_kinds import KINDS
+
         kind = d.get("kind", "dense")
-        if kind != "dense":
-            self.fail(d.lines["kind"], "kind", f"unknown kind {kind!r}; expected dense")
+        if not isinstance(kind, str) or (kind != "dense" and kind not in KINDS):
+            self.fail(d.lines["kind"], "kind", f"unknown kind {kind!r}; expected one of {', '.join(_all_kinds())}")
+        self.common(d)
+        if kind == "dense":
+            self.dense(d)
+        else:
+            KINDS[kind].validate(self, d)
+
+    def common(self, d):
         for key in ("title",):
             if key in d and not isinstance(d[key], (str, int, float)):
                 self.fail(d.lines[key], key, f"expected text, got {_describe(d[key])}")
@@ -171,6 +180,9 @@ class _Validator:
             self.fail(d.lines["precision"], "precision", f"expected an integer from 0 to 17, got {d['precision']!r}")
         if "carry" in d and d["carry"] not in ("exact", "displayed"):
             self.fail(d.lines["carry"], "carry", f"expected exact or displayed, got {d['carry']!r}")
+
+    def dense(self, d):
+        self.keys(d, "problem", "problem", d.line)
         net = d["network"]
         if not isinstance(net, list) or not net:
             self.fail(d.lines["network"], "network", f"expected a list of layers, got {_describe(net)}")
@@ -258,8 +270,28 @@ def _describe(value) -> str:
     return f"{value!r} ({type(value).__name__})"
 
 
+def _all_kinds():
+    from .problem_kinds import KINDS
+
+    return ["dense", *KINDS]
+
+
 def solve_problem(problem: Problem):
     """The worked solution of a validated problem (a :class:`~.steps.Solution`)."""
+    kind = problem.data.get("kind", "dense")
+    if kind != "dense":
+        from .problem_kinds import KINDS
+
+        try:
+            return KINDS[kind].solve(problem)
+        except ProblemError:
+            raise
+        except ChalkgradError as e:
+            raise ProblemError(f"{problem.path}:{problem.data.line}: {e}") from None
+    return _solve_dense(problem)
+
+
+def _solve_dense(problem: Problem):
     from .. import nn
     from .dense import explain_dense
 

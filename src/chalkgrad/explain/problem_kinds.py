@@ -1,0 +1,225 @@
+"""Problem kinds beyond dense networks: optimizer steps and architecture arithmetic.
+
+``kind: optimizer``::
+
+    kind: optimizer
+    optimizer: {name: adam, lr: 0.01, betas: [0.5, 0.9], eps: 1.0e-8}
+    params: {w1: 1.5, w2: -2.0}
+    loss: 3*w1**2 + 1.5*w2**3        # or grads: [{w1: 9, w2: 18}], one mapping per step
+    steps: 1
+
+``kind: architecture``::
+
+    kind: architecture
+    input: [3, 32, 32]               # one sample: (channels, height, width), or (features,)
+    layers:                          # input channels/features are inferred from the running shape
+      - conv2d: {out_channels: 16, kernel_size: 3, padding: 1}
+      - relu
+      - maxpool2d: {kernel_size: 2}
+      - flatten
+      - linear: {out_features: 10}
+    show: [shapes, receptive_field]  # default: shapes (with parameters and MACs)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import ChalkgradError, ProblemError
+from .problem import SCHEMA, _describe, _Mapping
+
+__all__ = ["KINDS", "LAYERS"]
+
+SCHEMA["optimizer_problem"] = ({"kind", "optimizer", "params"}, {"title", "loss", "grads", "steps", "precision",
+                                                                  "carry"})
+SCHEMA["architecture_problem"] = ({"kind", "input", "layers"}, {"title", "show", "precision", "carry"})
+
+#: Layer names accepted in ``layers`` and the chalkgrad.nn class each builds; the inferred argument
+#: (``in_channels``/``in_features``/``num_features``) is filled from the running shape.
+LAYERS = {
+    "conv1d": ("Conv1d", "in_channels"), "conv2d": ("Conv2d", "in_channels"),
+    "conv_transpose1d": ("ConvTranspose1d", "in_channels"), "conv_transpose2d": ("ConvTranspose2d", "in_channels"),
+    "maxpool1d": ("MaxPool1d", None), "maxpool2d": ("MaxPool2d", None),
+    "avgpool1d": ("AvgPool1d", None), "avgpool2d": ("AvgPool2d", None),
+    "adaptive_avgpool2d": ("AdaptiveAvgPool2d", None), "adaptive_maxpool2d": ("AdaptiveMaxPool2d", None),
+    "batchnorm1d": ("BatchNorm1d", "num_features"), "batchnorm2d": ("BatchNorm2d", "num_features"),
+    "dropout": ("Dropout", None), "flatten": ("Flatten", None), "linear": ("Linear", "in_features"),
+    "relu": ("ReLU", None), "sigmoid": ("Sigmoid", None), "tanh": ("Tanh", None), "softmax": ("Softmax", None),
+    "leaky_relu": ("LeakyReLU", None), "gelu": ("GELU", None), "identity": ("Identity", None),
+}
+_SHOW_ARCH = ("shapes", "receptive_field")
+
+
+@dataclass
+class _Kind:
+    validate: object
+    solve: object
+
+
+# ----------------------------------------------------------------------------- optimizer
+def _validate_optimizer(v, d):
+    from .optimizer import OPTIMIZERS
+
+    v.keys(d, "optimizer_problem", "problem", d.line)
+    opt = d["optimizer"]
+    if not isinstance(opt, _Mapping) or "name" not in opt:
+        v.fail(d.lines["optimizer"], "optimizer", f"expected a mapping with a name and hyperparameters, "
+               f"got {_describe(opt)}")
+    if opt["name"] not in OPTIMIZERS:
+        v.fail(opt.lines["name"], "optimizer.name", f"unknown optimizer {opt['name']!r}; expected one of "
+               f"{', '.join(OPTIMIZERS)}")
+    for k, val in opt.items():
+        if k == "name":
+            continue
+        ok = isinstance(val, (int, float)) and not isinstance(val, bool) or isinstance(val, bool) and k in (
+            "nesterov", "amsgrad", "centered", "maximize") or isinstance(val, list) and len(val) == 2 and all(
+            isinstance(x, (int, float)) and not isinstance(x, bool) for x in val)
+        if not ok:
+            v.fail(opt.lines[k], f"optimizer.{k}", f"expected a number (or a pair for betas/etas/step_sizes), "
+                   f"got {_describe(val)}")
+    params = d["params"]
+    if not isinstance(params, _Mapping) or not params:
+        v.fail(d.lines["params"], "params", f"expected a mapping of names to starting values, got {_describe(params)}")
+    for k, val in params.items():
+        if isinstance(val, bool) or not isinstance(val, (int, float)):
+            v.fail(params.lines[k], f"params.{k}", f"expected a number, got {_describe(val)}")
+    if ("loss" in d) == ("grads" in d):
+        v.fail(d.line, "problem", "give either 'loss' (an expression of the parameters) or 'grads' (one mapping "
+               "per step), not both or neither")
+    steps = d.get("steps", len(d["grads"]) if isinstance(d.get("grads"), list) else 1)
+    if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= 100:
+        v.fail(d.lines.get("steps", d.line), "steps", f"expected an integer from 1 to 100, got {steps!r}")
+    if "grads" in d:
+        grads = d["grads"]
+        if not isinstance(grads, list) or len(grads) < steps:
+            v.fail(d.lines["grads"], "grads", f"expected a list of {steps} mapping(s) {{name: gradient}}, "
+                   f"got {_describe(grads)}")
+        for i, g in enumerate(grads):
+            if not isinstance(g, _Mapping) or set(g) != set(params) or any(
+                    isinstance(x, bool) or not isinstance(x, (int, float)) for x in g.values()):
+                v.fail(getattr(g, "line", d.lines["grads"]), f"grads[{i}]",
+                       f"expected a gradient (a number) for each of {', '.join(params)}, got {_describe(g)}")
+    else:
+        from .formula_parser import parse_loss
+
+        try:
+            parse_loss(d["loss"], list(params))
+        except ChalkgradError as e:
+            v.fail(d.lines["loss"], "loss", str(e))
+
+
+def _solve_optimizer(problem):
+    from .formula_parser import parse_loss
+    from .optimizer import explain_optimizer
+
+    d = problem.data
+    opt = dict(d["optimizer"])
+    name = opt.pop("name")
+    for k in ("betas", "etas", "step_sizes"):
+        if k in opt:
+            opt[k] = tuple(opt[k])
+    params = {k: float(v) for k, v in d["params"].items()}
+    loss = parse_loss(d["loss"], list(params)) if "loss" in d else None
+    grads = [dict(g) for g in d["grads"]] if "grads" in d else None
+    try:
+        return explain_optimizer(name, params, loss=loss, grads=grads, steps=d.get("steps"), title=problem.title,
+                                 **opt)
+    except (OverflowError, ZeroDivisionError, ValueError) as e:
+        if isinstance(e, ChalkgradError):
+            raise ProblemError(f"{problem.path}:{d.lines['optimizer']}: optimizer: {e}") from None
+        raise ProblemError(f"{problem.path}:{d.line}: the computation failed ({e})") from None
+    except TypeError as e:  # an unexpected hyperparameter name
+        raise ProblemError(f"{problem.path}:{d.lines['optimizer']}: optimizer: {e}") from None
+
+
+# ----------------------------------------------------------------------------- architecture
+def _validate_architecture(v, d):
+    v.keys(d, "architecture_problem", "problem", d.line)
+    inp = d["input"]
+    if not isinstance(inp, list) or not 1 <= len(inp) <= 4 or any(
+            isinstance(x, bool) or not isinstance(x, int) or not 1 <= x <= 100_000 for x in inp):
+        v.fail(d.lines["input"], "input", f"expected the shape of one sample, e.g. [3, 32, 32], got {_describe(inp)}")
+    layers = d["layers"]
+    if not isinstance(layers, list) or not layers or len(layers) > 200:
+        v.fail(d.lines["layers"], "layers", f"expected a list of layers (at most 200), got {_describe(layers)}")
+    for i, layer in enumerate(layers):
+        name, args = _layer_entry(v, layer, i, d.lines["layers"])
+        if name not in LAYERS:
+            v.fail(getattr(layer, "line", d.lines["layers"]), f"layers[{i}]",
+                   f"unknown layer {name!r}; expected one of {', '.join(sorted(LAYERS))}")
+        for k, val in args.items():
+            if not (isinstance(val, (int, float, str, bool)) or val is None or
+                    isinstance(val, list) and all(isinstance(x, int) and not isinstance(x, bool) for x in val)):
+                v.fail(args.lines[k], f"layers[{i}].{name}.{k}", f"expected a number, text or a list of integers, "
+                       f"got {_describe(val)}")
+    show = d.get("show", ["shapes"])
+    if not isinstance(show, list) or not show or any(s not in _SHOW_ARCH for s in show):
+        v.fail(d.lines.get("show", d.line), "show", f"expected a list from {', '.join(_SHOW_ARCH)}, got {show!r}")
+
+
+def _layer_entry(v, layer, i, line):
+    if isinstance(layer, str):
+        return layer, _Mapping()
+    if isinstance(layer, _Mapping) and len(layer) == 1:
+        name, args = next(iter(layer.items()))
+        if args is None:
+            args = _Mapping()
+        if not isinstance(args, _Mapping):
+            v.fail(layer.line, f"layers[{i}].{name}", f"expected the layer's arguments as a mapping, "
+                   f"got {_describe(args)}")
+        return name, args
+    v.fail(getattr(layer, "line", line), f"layers[{i}]", "expected a layer name (relu) or one mapping "
+           f"name: {{arguments}} (conv2d: {{out_channels: 16, kernel_size: 3}}), got {_describe(layer)}")
+
+
+def _build_architecture(problem):
+    import chalkgrad.nn as nn
+
+    d = problem.data
+    shape = (1, *d["input"])
+    layers = []
+    for i, layer in enumerate(d["layers"]):
+        name, args = _layer_entry(None, layer, i, 0)
+        cls_name, inferred = LAYERS[name]
+        kwargs = dict(args)
+        if inferred and inferred not in kwargs:
+            kwargs[inferred] = shape[-1] if inferred == "in_features" else shape[1]
+        if name == "softmax":
+            kwargs.setdefault("dim", 1)
+        line = getattr(layer, "line", d.lines["layers"])
+        try:
+            module = getattr(nn, cls_name)(**kwargs)
+            shape = tuple(module.output_shape(shape))
+        except TypeError as e:
+            raise ProblemError(f"{problem.path}:{line}: layers[{i}].{name}: {e}") from None
+        except ChalkgradError as e:
+            raise ProblemError(f"{problem.path}:{line}: layers[{i}].{name}: {e}") from None
+        layers.append(module)
+    return nn.Sequential(*layers)
+
+
+def _solve_architecture(problem):
+    from .arch import explain_architecture, explain_receptive_field
+
+    d = problem.data
+    model = _build_architecture(problem)
+    show = d.get("show", ["shapes"])
+    parts = []
+    if "shapes" in show:
+        parts.append(explain_architecture(model, tuple(d["input"]), title=problem.title))
+    if "receptive_field" in show:
+        parts.append(explain_receptive_field(model, tuple(d["input"]),
+                                             title=problem.title if not parts else "Receptive field"))
+    solution = parts[0]
+    for extra in parts[1:]:
+        for sec in extra.sections:
+            sec.title = f"Receptive field · {sec.title}"
+        solution.sections += extra.sections
+        solution.conventions += extra.conventions
+    return solution
+
+
+KINDS = {
+    "optimizer": _Kind(_validate_optimizer, _solve_optimizer),
+    "architecture": _Kind(_validate_architecture, _solve_architecture),
+}

@@ -1,0 +1,151 @@
+"""Optimizer and architecture problem files: solutions, errors with file/line/key, fuzzing."""
+
+import argparse
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from chalkgrad.errors import ProblemError
+from chalkgrad.explain import render
+from chalkgrad.explain.command import add_solve_parser
+from chalkgrad.explain.problem import load_problem, solve_problem
+
+ROOT = Path(__file__).resolve().parents[2]
+ADAM = (ROOT / "examples" / "problems" / "adam_two_parameters.yaml").read_text(encoding="utf-8")
+CNN = (ROOT / "examples" / "problems" / "conv_net_shapes.yaml").read_text(encoding="utf-8")
+
+
+def solve_text(tmp_path, text):
+    path = tmp_path / "p.yaml"
+    path.write_text(text, encoding="utf-8")
+    return solve_problem(load_problem(path))
+
+
+def solve_cli(argv):
+    parser = argparse.ArgumentParser()
+    add_solve_parser(parser.add_subparsers())
+    args = parser.parse_args(["solve", *argv])
+    return args.func(args)
+
+
+def test_adam_problem(tmp_path):
+    s = solve_text(tmp_path, ADAM)
+    assert s["w1_1"] == pytest.approx(1.490000000011111, abs=1e-12)
+    assert s["w2_1"] == pytest.approx(-2.0099999999944442, abs=1e-12)
+    assert s["v_1,w1"] == pytest.approx(8.1)
+
+
+def test_gradients_given_instead_of_a_loss(tmp_path):
+    text = ADAM.replace("loss: 3*w1**2 + 1.5*w2**3\nsteps: 1", "grads: [{w1: 9, w2: 18}]")
+    s = solve_text(tmp_path, text)
+    assert s["w1_1"] == pytest.approx(1.490000000011111, abs=1e-12)
+
+
+def test_cnn_problem_shapes_parameters_and_receptive_field(tmp_path):
+    s = solve_text(tmp_path, CNN)
+    assert s["total parameters"] == (3 * 9 + 1) * 16 + (16 * 25 + 1) * 32 + (32 * 6 * 6 + 1) * 10
+    assert s["r_3"] == 12
+    text = render(s)
+    assert "H_out = ⌊(H_in + 2·p − k)/s⌋ + 1 = ⌊(32 + 2·1 − 3)/1⌋ + 1 = 32" in text
+
+
+BAD = [
+    (ADAM, "name: adam", "name: adamm", r"p.yaml:4: optimizer.name: unknown optimizer 'adamm'; expected one of"),
+    (
+        ADAM,
+        "loss: 3*w1**2 + 1.5*w2**3",
+        "loss: __import__('os').system('x')",
+        r"p.yaml:6: loss: .*(not allowed|calls something other than)",
+    ),
+    (ADAM, "loss: 3*w1**2 + 1.5*w2**3", "loss: 3*w3**2", r"p.yaml:6: loss: .*'w3', which is not a parameter"),
+    (ADAM, "steps: 1", "steps: 0", r"p.yaml:7: steps: expected an integer from 1 to 100"),
+    (ADAM, "lr: 0.01", "lr: -0.01", r"p.yaml:\d+: .*lr"),
+    (
+        CNN,
+        "  - relu\n  - maxpool2d: {kernel_size: 2}\n  - conv2d",
+        "  - relux\n  - maxpool2d: {kernel_size: 2}\n  - conv2d",
+        r"p.yaml:\d+: layers\[1\]: unknown layer 'relux'; expected one of",
+    ),
+    (
+        CNN,
+        "{out_channels: 32, kernel_size: 5}",
+        "{out_channels: 32, kernel_size: 50}",
+        r"p.yaml:10: layers\[3\].conv2d: .*kernel",
+    ),
+    (
+        CNN,
+        "{out_channels: 16, kernel_size: 3, padding: 1}",
+        "{out_channels: 16, kernel_size: 3, stride: 0}",
+        r"p.yaml:7: layers\[0\].conv2d: .*stride",
+    ),
+    (
+        CNN,
+        "{out_channels: 16, kernel_size: 3, padding: 1}",
+        "{out_channel: 16, kernel_size: 3}",
+        r"p.yaml:7: layers\[0\].conv2d: .*out_channel",
+    ),
+    (CNN, "input: [3, 32, 32]", "input: [3, -32, 32]", r"p.yaml:5: input: expected the shape of one sample"),
+    (CNN, "show: [shapes, receptive_field]", "show: [shapes, flops]", r"p.yaml:15: show: expected a list from"),
+]
+
+
+@pytest.mark.parametrize("base,old,new,message", BAD, ids=[b[2][:30] for b in BAD])
+def test_bad_problem_files(tmp_path, capsys, base, old, new, message):
+    assert old in base
+    with pytest.raises(ProblemError, match=message):
+        solve_text(tmp_path, base.replace(old, new))
+    assert solve_cli([str(tmp_path / "p.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+_scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(-(10**6), 10**6), st.floats(allow_nan=True, width=32), st.text(max_size=6)
+)
+_values = st.recursive(
+    _scalars,
+    lambda c: st.one_of(st.lists(c, max_size=3), st.dictionaries(st.text(max_size=6), c, max_size=3)),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    which=st.sampled_from(["adam", "cnn"]),
+    key_path=st.sampled_from(
+        [
+            ("optimizer",),
+            ("optimizer", "lr"),
+            ("params",),
+            ("params", "w1"),
+            ("loss",),
+            ("steps",),
+            ("layers",),
+            ("layers", 0),
+            ("layers", 0, "conv2d", "kernel_size"),
+            ("input",),
+            ("show",),
+            ("layers", 3, "conv2d"),
+        ]
+    ),
+    value=_values,
+)
+def test_mutated_files_never_crash(tmp_path, capsys, which, key_path, value):
+    doc = yaml.safe_load(ADAM if which == "adam" else CNN)
+    node = doc
+    try:
+        for key in key_path[:-1]:
+            node = node[key]
+        node[key_path[-1]] = value
+    except (KeyError, IndexError, TypeError):
+        return
+    path = tmp_path / "m.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    code = solve_cli([str(path)])
+    err = capsys.readouterr().err
+    assert code in (0, 2)
+    if code == 2:
+        assert err.count("\n") == 1 and "m.yaml" in err
