@@ -223,3 +223,28 @@ KINDS = {
     "optimizer": _Kind(_validate_optimizer, _solve_optimizer),
     "architecture": _Kind(_validate_architecture, _solve_architecture),
 }
+
+#: Modules that add more kinds by calling ``register(name, validate, solve, required_keys, optional_keys)``.
+_EXTENSIONS = ("problem_layers", "problem_sequences")
+
+
+def register(name: str, validate, solve, required: set, optional: set) -> None:
+    """Add a problem kind: ``validate(validator, data)`` raises through ``validator.fail``;
+    ``solve(problem)`` returns a Solution. The keys are checked with ``validator.keys(d, name + '_problem', ...)``."""
+    SCHEMA[f"{name}_problem"] = (set(required) | {"kind"}, set(optional) | {"title", "precision", "carry"})
+    KINDS[name] = _Kind(validate, solve)
+
+
+def _load_extensions() -> None:
+    import importlib
+
+    for module in _EXTENSIONS:
+        full = f"{__package__}.{module}"
+        try:
+            importlib.import_module(full)
+        except ModuleNotFoundError as e:
+            if e.name != full:
+                raise
+
+
+_load_extensions()
