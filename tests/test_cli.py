@@ -27,7 +27,7 @@ def test_demo_matches_the_hand_computed_textbook_answer():
     assert value(text, "out_h2 =") == pytest.approx(0.596884378, abs=1e-9)
     assert value(text, "out_o1 =") == pytest.approx(0.75136507, abs=1e-8)
     assert value(text, "out_o2 =") == pytest.approx(0.772928465, abs=1e-9)
-    assert value(text, "E_total") == pytest.approx(0.298371109, abs=1e-9)
+    assert value(text, "E = E_o1 + E_o2") == pytest.approx(0.298371109, abs=1e-9)
     assert value(text, "∂E/∂w5") == pytest.approx(0.082167041, abs=1e-9)
     assert value(text, "w5⁺") == pytest.approx(0.35891648, abs=1e-8)
     assert value(text, "w6⁺") == pytest.approx(0.408666186, abs=1e-9)
@@ -42,7 +42,7 @@ def test_demo_matches_the_hand_computed_textbook_answer():
 def test_demo_digits_option(capsys):
     assert main(["demo", "--digits", "3"]) == 0
     out = capsys.readouterr().out
-    assert "E_total = E_o1 + E_o2 = 0.298" in out
+    assert "E = E_o1 + E_o2 = 0.275 + 0.024 = 0.298" in out
 
 
 def test_bad_digits_is_a_usage_error(capsys):
