@@ -228,3 +228,22 @@ def test_huge_sizes_are_refused(tmp_path):
     big = GOOD.replace("[[0.15, 0.20], [0.25, 0.30]]", str([[0.1] * 2] * 5000))
     with pytest.raises(ProblemError, match="too many"):
         load_problem(write(tmp_path, big))
+
+
+def test_expected_answers_are_checked(tmp_path, capsys):
+    wrong = GOOD.replace("w5⁺: 0.35891648", "w5⁺: 0.3598")  # a typo in a published answer
+    path = write(tmp_path, wrong)
+    solution = solve_problem(load_problem(path))
+    assert [name for name, _, _ in solution.mismatches] == ["w5⁺"]
+    assert solve_cli([str(path), "--check"]) == 1
+    captured = capsys.readouterr()
+    assert "✗ the problem expects 0.3598" in captured.out
+    assert "1 expected answer(s) disagree with the computation: w5⁺" in captured.err
+    assert solve_cli([str(path)]) == 0  # without --check a mismatch is reported, not an error
+    assert solve_cli([str(write(tmp_path, GOOD, "good.yaml")), "--check"]) == 0
+
+
+def test_expected_names_must_exist(tmp_path):
+    path = write(tmp_path, GOOD.replace("  w5⁺: 0.35891648", "  w55⁺: 0.35891648"))
+    with pytest.raises(ProblemError, match=r"expected.w55⁺: the solution has no quantity named 'w55⁺'; did you mean"):
+        solve_problem(load_problem(path))

@@ -27,6 +27,8 @@ def add_solve_parser(subparsers) -> None:
                    help="exact: full precision carried (default); displayed: each intermediate rounded "
                         "before it is used, as by hand, with the answers that change reported")
     p.add_argument("-o", "--output", help="write to this file instead of the terminal")
+    p.add_argument("--check", action="store_true",
+                   help="exit with status 1 when an answer under 'expected:' in the file disagrees")
     p.set_defaults(func=run_solve)
 
 
@@ -56,4 +58,9 @@ def run_solve(args) -> int:
             return 2
     else:
         sys.stdout.write(text)
+    if solution.mismatches:
+        names = ", ".join(name for name, _, _ in solution.mismatches)
+        print(f"chalkgrad solve: {len(solution.mismatches)} expected answer(s) disagree with the computation: "
+              f"{names}", file=sys.stderr)
+        return 1 if args.check else 0
     return 0

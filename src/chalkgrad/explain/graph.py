@@ -397,7 +397,7 @@ def graph_of_problem(problem, level: str = "scalars", precision: int | None = No
     if level == "scalars":
         from .problem import solve_problem
 
-        solution = solve_problem(problem)
+        solution = solve_problem(problem, check=False)  # the graph of the computation, not of the checks
         carry = problem.carry or "exact"
         if carry != "exact":
             solution = solution.carried(carry, precision if precision is not None else (problem.precision or 6))

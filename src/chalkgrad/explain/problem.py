@@ -45,6 +45,9 @@ SCHEMA = {
     "loss": ({"name"}, {"reduction"}),
     "optimizer": ({"name", "lr"}, set()),
 }
+#: Keys every kind accepts: ``expected`` holds published answers ({name: value}) to check the solution
+#: against, within ``tolerance`` (absolute, default 0.5·10^-precision of the answers as written).
+COMMON_KEYS = {"title", "kind", "precision", "carry", "expected", "tolerance"}
 _LOSSES = ("mse", "cross_entropy", "bce")
 _REDUCTIONS = ("half_sum", "sum", "mean")
 _SHOW = ("forward", "loss", "backward", "update")
@@ -136,6 +139,8 @@ class _Validator:
             allowed = ", ".join(sorted(SCHEMA[kind][0] | SCHEMA[kind][1]))
             self.fail(line, where, f"expected a mapping with keys {allowed}, got {_describe(m)}")
         required, optional = SCHEMA[kind]
+        if kind.endswith("problem"):
+            optional = optional | COMMON_KEYS
         for k in m:
             if k not in required and k not in optional:
                 self.fail(m.lines[k], where, f"unknown key '{k}'; expected one of "
@@ -180,6 +185,18 @@ class _Validator:
             self.fail(d.lines["precision"], "precision", f"expected an integer from 0 to 17, got {d['precision']!r}")
         if "carry" in d and d["carry"] not in ("exact", "displayed"):
             self.fail(d.lines["carry"], "carry", f"expected exact or displayed, got {d['carry']!r}")
+        if "expected" in d:
+            exp = d["expected"]
+            if not isinstance(exp, _Mapping) or not exp:
+                self.fail(d.lines["expected"], "expected", f"expected a mapping of quantity names to values, "
+                          f"got {_describe(exp)}")
+            for k, v in exp.items():
+                if isinstance(v, bool) or not isinstance(v, (int, float)):
+                    self.fail(exp.lines[k], f"expected.{k}", f"expected a number, got {_describe(v)}")
+        if "tolerance" in d:
+            tol = d["tolerance"]
+            if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not tol >= 0:
+                self.fail(d.lines["tolerance"], "tolerance", f"expected a non-negative number, got {tol!r}")
 
     def dense(self, d):
         self.keys(d, "problem", "problem", d.line)
@@ -276,19 +293,61 @@ def _all_kinds():
     return ["dense", *KINDS]
 
 
-def solve_problem(problem: Problem):
-    """The worked solution of a validated problem (a :class:`~.steps.Solution`)."""
+def solve_problem(problem: Problem, check: bool = True):
+    """The worked solution of a validated problem (a :class:`~.steps.Solution`).
+
+    With ``expected`` answers in the file (and ``check``), a last section compares each with the
+    computed value (``solution.mismatches`` lists those that differ by more than the tolerance).
+    """
     kind = problem.data.get("kind", "dense")
     if kind != "dense":
         from .problem_kinds import KINDS
 
         try:
-            return KINDS[kind].solve(problem)
+            solution = KINDS[kind].solve(problem)
         except ProblemError:
             raise
         except ChalkgradError as e:
             raise ProblemError(f"{problem.path}:{problem.data.line}: {e}") from None
-    return _solve_dense(problem)
+    else:
+        solution = _solve_dense(problem)
+    if check and "expected" in problem.data:
+        _check_expected(problem, solution)
+    return solution
+
+
+def _decimals(value) -> int:
+    text = repr(float(value))
+    if "e" in text:
+        mantissa, exp = text.split("e")
+        return max(0, len(mantissa.split(".")[1]) - int(exp)) if "." in mantissa else max(0, -int(exp))
+    return len(text.split(".")[1].rstrip("0")) if "." in text else 0
+
+
+def _check_expected(problem: Problem, solution) -> None:
+    """Add a section comparing the file's expected answers with the computed values."""
+    import difflib
+
+    d = problem.data
+    values = solution.values()
+    sec = solution.section("Checked against the expected answers",
+                           "each answer given in the problem file, compared with the value computed above")
+    solution.mismatches = []
+    for name, expected in d["expected"].items():
+        if name not in values:
+            close = difflib.get_close_matches(name, list(values), n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise ProblemError(f"{problem.path}:{d['expected'].lines[name]}: expected.{name}: the solution has no "
+                               f"quantity named '{name}'{hint}")
+        tol = d.get("tolerance", 0.5 * 10.0 ** -_decimals(expected) * 1.000001)
+        got = values[name]
+        ok = abs(got - expected) <= tol
+        note = (f"✓ matches the expected {expected!r}" if ok else
+                f"✗ the problem expects {expected!r}; the difference {got - expected:.3g} exceeds "
+                f"the tolerance {tol:g}")
+        sec.given(name, got, note=note)
+        if not ok:
+            solution.mismatches.append((name, expected, got))
 
 
 def _solve_dense(problem: Problem):

@@ -75,7 +75,7 @@ def _text(solution: Solution, precision: int, mode: str) -> str:
 
 def _text_step(s, precision, mode, solution) -> str:
     value = fmt_number(s.value, precision)
-    note = f"   ({s.note})" if s.note and mode == "full" else ""
+    note = f"   ({s.note})" if s.note and (mode == "full" or mode == "key" and s.formula is None) else ""
     if s.formula is None:
         return f"{s.name} = {value}{note}"
     if mode == "problem":

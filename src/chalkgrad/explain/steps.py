@@ -73,6 +73,7 @@ class Solution:
     conventions: list = field(default_factory=list)  # sentences printed under the title
     carry: str = "exact"
     differences: list = field(default_factory=list)
+    mismatches: list = field(default_factory=list)  # (name, expected, computed) from a problem's expected answers
 
     def section(self, title: str, intro: str = "") -> Section:
         sec = Section(title, [], intro)
@@ -131,7 +132,7 @@ class Solution:
                 known[s.name] = value
                 new_steps.append(replace(s, value=value))
             sections.append(Section(sec.title, new_steps, sec.intro))
-        return Solution(self.title, sections, list(self.conventions), "displayed", diffs)
+        return Solution(self.title, sections, list(self.conventions), "displayed", diffs, list(self.mismatches))
 
 
 def _round(value: float, precision: int) -> float:
