@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import Optimizer, state_for
+from .optimizer import Optimizer, stepped
 
 __all__ = ["Adadelta"]
 
@@ -34,16 +34,7 @@ class Adadelta(Optimizer):
     def _update_group(self, group):
         lr, rho, eps = group["lr"], group["rho"], group["eps"]
         wd, maximize = group["weight_decay"], group["maximize"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            d = p.data
-            st = state_for(self, p)
-            if not st:
-                st["step"] = 0
-                st["square_avg"] = np.zeros_like(d)
-                st["acc_delta"] = np.zeros_like(d)
-            st["step"] += 1
+        for p, d, st, _ in stepped(self, group, zeros=("square_avg", "acc_delta")):
             g = self._effective_grad(p, maximize, wd)
             v, u = st["square_avg"], st["acc_delta"]
             tmp, delta = self._scratch(d), self._scratch(d, 2)

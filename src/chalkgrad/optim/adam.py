@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import Optimizer, lerp_, state_for
+from .optimizer import Optimizer, lerp_, stepped
 
 __all__ = ["Adam"]
 
@@ -39,18 +39,8 @@ class Adam(Optimizer):
         lr, eps, wd = group["lr"], group["eps"], group["weight_decay"]
         beta1, beta2 = group["betas"]
         amsgrad, maximize, decoupled = group["amsgrad"], group["maximize"], group["decoupled_weight_decay"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            d = p.data
-            st = state_for(self, p)
-            if not st:
-                st["step"] = 0
-                st["exp_avg"] = np.zeros_like(d)
-                st["exp_avg_sq"] = np.zeros_like(d)
-                if amsgrad:
-                    st["max_exp_avg_sq"] = np.zeros_like(d)
-            st["step"] = step = st["step"] + 1
+        zeros = ("exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if amsgrad else ())
+        for p, d, st, step in stepped(self, group, zeros):
             if wd and decoupled:
                 d *= 1 - lr * wd
                 g = self._effective_grad(p, maximize, 0.0)

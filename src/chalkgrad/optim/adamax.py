@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import Optimizer, lerp_, state_for
+from .optimizer import Optimizer, lerp_, stepped
 
 __all__ = ["Adamax"]
 
@@ -34,16 +34,7 @@ class Adamax(Optimizer):
     def _update_group(self, group):
         lr, eps, wd, maximize = group["lr"], group["eps"], group["weight_decay"], group["maximize"]
         beta1, beta2 = group["betas"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            d = p.data
-            st = state_for(self, p)
-            if not st:
-                st["step"] = 0
-                st["exp_avg"] = np.zeros_like(d)
-                st["exp_inf"] = np.zeros_like(d)
-            st["step"] = step = st["step"] + 1
+        for p, d, st, step in stepped(self, group, zeros=("exp_avg", "exp_inf")):
             g = self._effective_grad(p, maximize, wd)
             m, u = st["exp_avg"], st["exp_inf"]
             tmp = self._scratch(d)

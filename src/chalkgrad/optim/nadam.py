@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import Optimizer, lerp_, state_for
+from .optimizer import Optimizer, lerp_, stepped
 
 __all__ = ["NAdam"]
 
@@ -40,17 +40,7 @@ class NAdam(Optimizer):
         lr, eps, wd, psi = group["lr"], group["eps"], group["weight_decay"], group["momentum_decay"]
         beta1, beta2 = group["betas"]
         maximize, decoupled = group["maximize"], group["decoupled_weight_decay"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            d = p.data
-            st = state_for(self, p)
-            if not st:
-                st["step"] = 0
-                st["mu_product"] = 1.0
-                st["exp_avg"] = np.zeros_like(d)
-                st["exp_avg_sq"] = np.zeros_like(d)
-            st["step"] = step = st["step"] + 1
+        for p, d, st, step in stepped(self, group, ("exp_avg", "exp_avg_sq"), lambda d: {"mu_product": 1.0}):
             bias_correction2 = 1 - beta2**step
             if wd and decoupled:
                 d *= 1 - lr * wd

@@ -322,6 +322,25 @@ def lerp_(a: np.ndarray, b: np.ndarray, weight: float, tmp: np.ndarray) -> None:
         np.subtract(b, tmp, out=a)
 
 
+def stepped(optimizer: Optimizer, group: dict, zeros=(), init=None):
+    """``(p, p.data, state, t)`` for each parameter of ``group`` that has a gradient, with the step
+    count ``t = state['step']`` already incremented. A new state starts at step 0 with zero arrays
+    under the keys ``zeros`` and whatever ``init(data)`` returns (a dict) added."""
+    for p in group["params"]:
+        if p.grad is None:
+            continue
+        d = p.data
+        st = optimizer.state.get(p)
+        if not st:
+            st = optimizer.state[p] = {"step": 0}
+            for key in zeros:
+                st[key] = np.zeros_like(d)
+            if init is not None:
+                st.update(init(d))
+        st["step"] += 1
+        yield p, d, st, st["step"]
+
+
 def state_for(optimizer: Optimizer, p: Tensor) -> dict:
     """``optimizer.state[p]``, created empty on first use."""
     st = optimizer.state.get(p)

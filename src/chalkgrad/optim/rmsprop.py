@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import Optimizer, lerp_, state_for
+from .optimizer import Optimizer, lerp_, stepped
 
 __all__ = ["RMSprop"]
 
@@ -35,19 +35,8 @@ class RMSprop(Optimizer):
     def _update_group(self, group):
         lr, alpha, eps, mu = group["lr"], group["alpha"], group["eps"], group["momentum"]
         wd, centered, maximize = group["weight_decay"], group["centered"], group["maximize"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            d = p.data
-            st = state_for(self, p)
-            if not st:
-                st["step"] = 0
-                st["square_avg"] = np.zeros_like(d)
-                if mu > 0:
-                    st["momentum_buffer"] = np.zeros_like(d)
-                if centered:
-                    st["grad_avg"] = np.zeros_like(d)
-            st["step"] += 1
+        zeros = ("square_avg",) + (("momentum_buffer",) if mu > 0 else ()) + (("grad_avg",) if centered else ())
+        for p, d, st, _ in stepped(self, group, zeros):
             g = self._effective_grad(p, maximize, wd)
             v = st["square_avg"]
             tmp, avg = self._scratch(d), self._scratch(d, 2)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import Optimizer, state_for
+from .optimizer import Optimizer, stepped
 
 __all__ = ["Rprop"]
 
@@ -38,16 +38,7 @@ class Rprop(Optimizer):
         etaminus, etaplus = group["etas"]
         lo, hi = group["step_sizes"]
         maximize = group["maximize"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            d = p.data
-            st = state_for(self, p)
-            if not st:
-                st["step"] = 0
-                st["prev"] = np.zeros_like(d)
-                st["step_size"] = np.full_like(d, group["lr"])
-            st["step"] += 1
+        for p, d, st, _ in stepped(self, group, ("prev",), lambda d: {"step_size": np.full_like(d, group["lr"])}):
             g = self._effective_grad(p, maximize, 0.0)
             prev, step_size = st["prev"], st["step_size"]
             factor = self._scratch(d)
