@@ -27,7 +27,10 @@ class Linear(Function):
     """y = x Wᵀ + b;   dx = G W,  dW = Gᵀ x (summed over the batch),  db = Σ_batch G"""
 
     def forward(self, x, w, b=None):
-        y = x @ w.T
+        if x.ndim > 2:  # one 2-D GEMM: NumPy would loop over the leading dims of a 3-D @ 2-D product
+            y = (x.reshape(-1, x.shape[-1]) @ w.T).reshape(x.shape[:-1] + (w.shape[0],))
+        else:
+            y = x @ w.T
         if b is not None:
             y += b
         return y
@@ -35,8 +38,10 @@ class Linear(Function):
     def backward(self, g):
         x, w = self.inputs[0], self.inputs[1]
         need = self.needs_input_grad
-        gx = g @ w if need[0] else None
         g2 = reshape(g, (-1, g.shape[-1])) if g.ndim != 2 else g
+        gx = None
+        if need[0]:
+            gx = g @ w if g.ndim <= 2 else reshape(g2 @ w, x.shape)
         gw = g2.T @ (reshape(x, (-1, x.shape[-1])) if x.ndim != 2 else x) if need[1] else None
         gb = g2.sum(0) if len(need) > 2 and need[2] else None
         return gx, gw, gb
