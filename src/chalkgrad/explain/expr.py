@@ -80,6 +80,8 @@ def tex_name(name: str) -> str:
         m = re.fullmatch(r"([^\d]+?)(\d+)", name)
         head, sub = (m.group(1), m.group(2)) if m else (name, "")
     head_tex = _GREEK.get(head, None)
+    if head_tex is None and any(c in _GREEK for c in head):  # Δw → \Delta w
+        head_tex = "".join(_GREEK[c] + " " if c in _GREEK else c for c in head).strip()
     if head_tex is None:
         head_tex = head if len(head) == 1 else r"\mathrm{" + head + "}"
     sub_tex = "".join(_GREEK.get(c, c) for c in sub).replace("_", ",")
@@ -338,7 +340,7 @@ class Pow(Expr):
     def text(self, values=None, precision=6):
         sb, negative = _num_text(self.base, values, precision, False)
         sb = _wrap(self.base, _POW, sb, False, strict=True)
-        if negative:
+        if negative and self.base.prec == _ATOM:  # (−2)², not −2²; compound bases are wrapped already
             sb = "(" + sb + ")"
         if isinstance(self.exponent, Num) and float(self.exponent.value).is_integer():
             return sb + str(int(self.exponent.value)).translate(_SUPERSCRIPTS)
@@ -347,7 +349,7 @@ class Pow(Expr):
     def tex(self, values=None, precision=6):
         sb, negative = _num_text(self.base, values, precision, True)
         sb = _wrap(self.base, _POW, sb, True, strict=True)
-        if negative:
+        if negative and self.base.prec == _ATOM:
             sb = r"\left(" + sb + r"\right)"
         return sb + "^{" + self.exponent.tex(values, precision) + "}"
 
