@@ -127,7 +127,14 @@ def uniform_(tensor, a: float = 0.0, b: float = 1.0, generator=None):
         raise ValueError(f"uniform_: a ({a}) must not exceed b ({b})")
     if _skipping:
         return tensor
-    return _fill(tensor, _rng(generator).uniform(a, b, _shape(tensor, "uniform_")), a, b)
+    arr = _array(tensor, "uniform_")
+    if arr.dtype == np.float32 and arr.flags.c_contiguous and arr.size:
+        # Draw in float32 straight into the tensor (about 4x faster than float64 + cast on big layers).
+        _rng(generator).random(out=arr, dtype=np.float32)
+        arr *= np.float32(b - a)
+        arr += np.float32(a)
+        return _fill(tensor, arr, a, b)  # pulls back values that float32 rounding put past a bound
+    return _fill(tensor, _rng(generator).uniform(a, b, arr.shape), a, b)
 
 
 def normal_(tensor, mean: float = 0.0, std: float = 1.0, generator=None):
