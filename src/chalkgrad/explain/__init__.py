@@ -5,6 +5,9 @@
 ``render.py``  plain text, Markdown and LaTeX renderers (full, problem-only, answer key)
 ``dense.py``   small dense networks scalar by scalar: forward, loss, backward, update
 ``optimizer.py`` optimizer steps: SGD, momentum, Nesterov, Adagrad, RMSprop, Adadelta, Adam(W), Rprop
+``sequences.py`` RNN/LSTM/GRU steps with every gate, and backpropagation through time
+``classic.py`` perceptron update tables, KNN distance tables and votes, the SVM margin
+``graph.py``   computation graphs (DOT, Mermaid, text) with values and gradients
 ``arch.py``    architecture arithmetic: output sizes, parameters, MACs, receptive field, with formulas
 ``problem.py`` YAML problem files (schema, file/line/key errors) and their solutions
 ``command.py`` the ``chalkgrad solve`` command
@@ -13,10 +16,13 @@
 from .arch import explain_architecture, explain_receptive_field
 from .dense import explain_dense
 from .optimizer import explain_optimizer
+from .sequences import explain_recurrent, recurrent_layer
+from .classic import explain_knn, explain_perceptron, explain_svm, logic_gate
 from .render import render
 from .steps import Section, Solution, Step
 
 __all__ = [
     "explain_dense", "explain_optimizer", "explain_architecture", "explain_receptive_field",
+    "explain_recurrent", "recurrent_layer", "explain_perceptron", "explain_knn", "explain_svm", "logic_gate",
     "render", "Solution", "Section", "Step",
 ]
