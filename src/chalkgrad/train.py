@@ -1,0 +1,286 @@
+"""The ``chalkgrad train`` job: train a small classifier, report test accuracy, save a checkpoint and a plot.
+
+Defaults (no arguments): the bundled 8x8 digits (scikit-learn's copy) as 1x8x8 images,
+stratified 80/20 split with seed 0 (1438 train / 359 test), a small CNN (conv 16 + conv 32,
+3x3 'same', ReLU, 2x2 max pool, dropout 0.25, Dense 64, Dense 10 softmax; 38k parameters)
+trained by Adam (lr 2e-3 with a cosine decay over the epochs), batch 32, 20 epochs, seed 0:
+about 97.5-98% test accuracy in a few seconds. ``--model mlp`` trains the MLP 64-128-64-10
+(ReLU, dropout 0.2) instead. The ``val_*`` values shown per epoch are measured on the test
+split (monitoring only: nothing is selected with them). It prints the test accuracy and
+the confusion matrix, and writes to the output folder (default
+``./chalkgrad-runs/<YYYYmmdd-HHMMSS>``):
+
+* ``checkpoint.npz``: ``{'model': state_dict, 'optimizer': state_dict, 'epoch': n, 'rng': ...,
+  'config': {...}}`` written atomically at the end of *every* epoch (``chalkgrad.load`` reads it);
+* ``model.npz``: the Keras-style model (``chalkgrad.fit.load_model``);
+* ``history.png`` (if matplotlib is installed) and ``history.csv``.
+
+``--resume RUN_DIR`` (or the checkpoint file) continues an interrupted run exactly where its
+last checkpoint left it (weights, optimizer state, random generator, epoch; the run's own
+settings are used, ``--epochs`` may raise the total): the result equals an uninterrupted run.
+
+Ctrl-C stops after the current batch: the last completed epoch's checkpoint is kept and the
+test accuracy of the current weights is reported. Problems with the data or the options
+(missing scikit-learn, a bad ``--data-root``...) raise :class:`TrainError`, which the CLI
+prints as one line with exit code 2.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from .errors import ChalkgradError
+
+__all__ = ["TrainConfig", "TrainError", "run", "build_model", "load_dataset", "DATASETS", "MODELS"]
+
+DATASETS = ("digits", "mnist", "fashion-mnist", "cifar10")
+MODELS = ("mlp", "cnn")
+
+
+class TrainError(Exception):
+    """A problem the user can fix (missing data or package, bad option); printed without a traceback."""
+
+
+def _default_model() -> str:
+    from . import nn
+
+    return "cnn" if hasattr(nn, "Conv2d") and hasattr(nn, "MaxPool2d") else "mlp"
+
+
+@dataclass
+class TrainConfig:
+    dataset: str = "digits"
+    model: str = field(default_factory=_default_model)
+    epochs: int = 20
+    batch_size: int = 32
+    optimizer: str = "adam"
+    lr: float | None = 2e-3
+    seed: int = 0
+    out: str | None = None
+    data_root: str | None = None
+    verbose: int | str = "auto"
+    schedule: str = "cosine"
+    resume: str | None = None
+
+
+_RESUMED_FIELDS = ("dataset", "model", "optimizer", "lr", "seed", "batch_size", "data_root", "schedule")
+
+
+def _resume_state(config: TrainConfig):
+    """(config with the checkpoint's settings, checkpoint dict) for ``config.resume`` (a file or a run folder)."""
+    from .errors import CheckpointError
+    from .serialization import load
+
+    path = config.resume
+    if os.path.isdir(path):
+        path = os.path.join(path, "checkpoint.npz")
+    try:
+        ck = load(path)
+    except FileNotFoundError:
+        raise TrainError(f"--resume {config.resume}: no checkpoint at {path}") from None
+    except CheckpointError as e:
+        raise TrainError(f"--resume: {e}") from None
+    if not isinstance(ck, dict) or not {"model", "optimizer", "epoch", "rng", "config"} <= set(ck):
+        raise TrainError(f"--resume {path}: not a checkpoint written by chalkgrad train")
+    saved = ck["config"]
+    merged = {k: saved[k] for k in _RESUMED_FIELDS if k in saved}
+    merged["epochs"] = config.epochs if config.epochs is not None else saved.get("epochs", ck["epoch"])
+    merged["out"] = config.out if config.out is not None else os.path.dirname(os.path.abspath(path))
+    merged["verbose"], merged["resume"] = config.verbose, config.resume
+    return TrainConfig(**merged), ck
+
+
+def load_dataset(name: str, data_root=None, flatten: bool = True):
+    """(x_train, y_train, x_test, y_test, class_names) as NumPy arrays; x float32 in [0, 1], channels-first."""
+    from . import data
+
+    if name == "digits":
+        try:
+            ds = data.digits(flatten=flatten)
+        except ChalkgradError as e:
+            raise TrainError(f"{e} (pip install 'chalkgrad[datasets]')") from None
+        train, test = data.train_test_split(ds, test_fraction=0.2, seed=0, stratify=True)
+        return (train.tensors[0].numpy(), train.tensors[1].numpy(), test.tensors[0].numpy(),
+                test.tensors[1].numpy(), [str(i) for i in range(10)])
+    if name not in DATASETS:
+        raise TrainError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
+    if data_root is None:
+        raise TrainError(f"--dataset {name} needs --data-root DIR (the folder with the downloaded files; "
+                         "chalkgrad does not download datasets)")
+    if not os.path.isdir(data_root):
+        raise TrainError(f"--data-root {data_root}: no such directory")
+    cls = {"mnist": data.MNIST, "fashion-mnist": data.FashionMNIST, "cifar10": data.CIFAR10}[name]
+    try:
+        tr, te = cls(data_root, train=True), cls(data_root, train=False)
+    except (ChalkgradError, OSError) as e:
+        raise TrainError(str(e)) from None
+
+    def arrays(ds):
+        x = np.asarray(ds.data, dtype=np.float32) / 255.0
+        x = x.transpose(0, 3, 1, 2) if x.ndim == 4 else x[:, None]  # (N, C, H, W)
+        if flatten:
+            x = x.reshape(len(x), -1)
+        return np.ascontiguousarray(x), np.asarray(ds.targets, dtype=np.int64)
+
+    xtr, ytr = arrays(tr)
+    xte, yte = arrays(te)
+    return xtr, ytr, xte, yte, [str(c) for c in cls.classes]
+
+
+def build_model(kind: str, input_shape: tuple, num_classes: int):
+    """The networks: 'mlp' (Dense 128-64, ReLU, dropout 0.2) or 'cnn' (conv 16 + conv 32, 3x3 'same', ReLU, 2x2
+    max pool, dropout 0.25, Dense 64), both ending in Dense(num_classes, softmax)."""
+    from .fit import Conv2D, Dense, Dropout, Flatten, Input, MaxPooling2D, Sequential
+
+    if kind == "mlp":
+        return Sequential([Input(input_shape), Flatten(), Dense(128, activation="relu"), Dropout(0.2),
+                           Dense(64, activation="relu"), Dense(num_classes, activation="softmax")], name="mlp")
+    if kind == "cnn":
+        from . import nn
+
+        if not hasattr(nn, "Conv2d") or not hasattr(nn, "MaxPool2d"):
+            raise TrainError("--model cnn needs chalkgrad.nn.Conv2d and MaxPool2d, which this chalkgrad lacks")
+        if len(input_shape) != 3:
+            raise TrainError(f"--model cnn needs image inputs (C, H, W), got {input_shape}")
+        return Sequential([Input(input_shape), Conv2D(16, 3, padding="same", activation="relu"),
+                           Conv2D(32, 3, padding="same", activation="relu"), MaxPooling2D(2), Flatten(), Dropout(0.25),
+                           Dense(64, activation="relu"), Dense(num_classes, activation="softmax")], name="cnn")
+    raise TrainError(f"unknown model {kind!r}; choose one of {', '.join(MODELS)}")
+
+
+def _blas_threads(n: int = 1):
+    """Limit BLAS to ``n`` threads while training (small matrices: threads only add overhead and, on a busy
+    machine, oversubscription that can slow training tenfold). Needs threadpoolctl; a no-op without it."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=n, user_api="blas")
+
+
+def _out_dir(out):
+    if out is None:
+        out = os.path.join("chalkgrad-runs", time.strftime("%Y%m%d-%H%M%S"))
+        base, i = out, 1
+        while os.path.exists(out):
+            out = f"{base}-{i}"
+            i += 1
+    try:
+        os.makedirs(out, exist_ok=True)
+    except OSError as e:
+        raise TrainError(f"--out {out}: cannot create the output folder ({e.strerror})") from None
+    if not os.access(out, os.W_OK):
+        raise TrainError(f"--out {out}: the folder is not writable")
+    return out
+
+
+def _confusion_text(cm: np.ndarray, names) -> str:
+    from tabulate import tabulate
+
+    rows = [[f"true {n}"] + [int(v) for v in row] for n, row in zip(names, cm)]
+    return tabulate(rows, headers=["", *[f"pred {n}" for n in names]], tablefmt="simple")
+
+
+def run(config: TrainConfig, print_fn=print) -> dict:
+    """Train as ``config`` says; returns a dict with test_accuracy, confusion_matrix, paths, epochs_completed."""
+    from . import default_generator, manual_seed
+    from .errors import ConfigError
+    from .fit import CSVLogger, LambdaCallback, LearningRateScheduler, metrics, plot_history
+    from .fit.registry import OPTIMIZERS
+    from .serialization import save
+
+    ck = None
+    if config.resume:
+        config, ck = _resume_state(config)
+    if config.epochs is None:
+        config.epochs = TrainConfig.epochs
+    if config.model not in MODELS:
+        raise TrainError(f"unknown model {config.model!r}; choose one of {', '.join(MODELS)}")
+    if config.optimizer not in OPTIMIZERS:
+        raise TrainError(f"unknown optimizer {config.optimizer!r}; choose one of {', '.join(OPTIMIZERS.names())}")
+    if config.epochs < 1 or config.batch_size < 1:
+        raise TrainError(f"--epochs and --batch-size must be positive, got {config.epochs} and {config.batch_size}")
+    if config.lr is not None and not (config.lr > 0 and math.isfinite(config.lr)):
+        raise TrainError(f"--lr must be a positive number, got {config.lr}")
+    xtr, ytr, xte, yte, names = load_dataset(config.dataset, config.data_root, flatten=config.model == "mlp")
+    out = _out_dir(config.out)
+    manual_seed(config.seed)
+    model = build_model(config.model, tuple(xtr.shape[1:]), len(names))
+    opt_spec = {"name": config.optimizer} if config.lr is None else {"name": config.optimizer, "lr": config.lr}
+    try:
+        model.compile(optimizer=opt_spec, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    except ConfigError as e:
+        raise TrainError(str(e)) from None
+    ckpt_path = os.path.join(out, "checkpoint.npz")
+    state = {"epochs_completed": 0}
+    base_lr = model.optimizer.param_groups[0]["lr"]
+    if ck is not None:
+        try:
+            model.load_state_dict(ck["model"])
+            model.optimizer.load_state_dict(ck["optimizer"])
+        except ChalkgradError as e:
+            raise TrainError(f"--resume: the checkpoint does not fit the model ({e})") from None
+        default_generator.set_state(ck["rng"])
+        state["epochs_completed"] = int(ck["epoch"])
+        if state["epochs_completed"] >= config.epochs:
+            raise TrainError(f"--resume: the checkpoint already has {state['epochs_completed']} epochs; pass "
+                             f"--epochs N with N > {state['epochs_completed']} to train further")
+
+    def save_checkpoint(epoch, logs):
+        save({"model": model.state_dict(), "optimizer": model.optimizer.state_dict(), "epoch": epoch + 1,
+              "rng": default_generator.get_state(), "config": asdict(config), "logs": dict(logs or {})}, ckpt_path)
+        state["epochs_completed"] = epoch + 1
+
+    callbacks = [LambdaCallback(on_epoch_end=save_checkpoint),
+                 CSVLogger(os.path.join(out, "history.csv"), append=ck is not None)]
+    if config.schedule == "cosine":
+        callbacks.insert(0, LearningRateScheduler(
+            lambda e: base_lr * 0.5 * (1 + math.cos(math.pi * e / config.epochs))))
+    print_fn(f"chalkgrad train: {config.dataset} ({len(xtr)} train / {len(xte)} test), model {config.model} "
+             f"({model.num_parameters():,} parameters), {config.optimizer} lr {base_lr:g}, "
+             f"{config.epochs} epochs of batch {config.batch_size}, seed {config.seed}"
+             + (f"; resuming after epoch {state['epochs_completed']}" if ck is not None else ""))
+    interrupted = False
+    start = time.perf_counter()
+    try:
+        with _blas_threads(1):
+            history = model.fit(xtr, ytr, validation_data=(xte, yte),
+                                epochs=config.epochs, initial_epoch=state["epochs_completed"],
+                                batch_size=config.batch_size, callbacks=callbacks,
+                                verbose=config.verbose)
+    except KeyboardInterrupt:
+        interrupted = True
+        history = model.history
+        print_fn(f"\ninterrupted: stopping; the checkpoint of epoch {state['epochs_completed']} is kept")
+    seconds = time.perf_counter() - start
+    with _blas_threads(1):
+        probs = model.predict(xte, batch_size=256)
+    pred = probs.argmax(1)
+    acc = metrics.accuracy(yte, pred)
+    cm = metrics.confusion_matrix(yte, pred, num_classes=len(names))
+    print_fn(f"test accuracy: {acc:.4f} ({int((pred == yte).sum())}/{len(yte)}) after "
+             f"{state['epochs_completed']} epochs in {seconds:.1f} s")
+    print_fn("confusion matrix (rows: true class, columns: predicted):")
+    print_fn(_confusion_text(cm, names))
+    paths = {"checkpoint": ckpt_path if state["epochs_completed"] else None}
+    try:
+        model.save(os.path.join(out, "model.npz"), epoch=state["epochs_completed"])
+        paths["model"] = os.path.join(out, "model.npz")
+    except OSError as e:  # pragma: no cover - disk errors
+        print_fn(f"warning: could not save the model: {e}")
+    if history is not None and history.history:
+        try:
+            paths["plot"] = plot_history(history, os.path.join(out, "history.png"),
+                                         title=f"{config.model} on {config.dataset}")
+        except ImportError as e:
+            print_fn(f"note: no plot written ({e})")
+    print_fn(f"outputs written to {out}")
+    return {"test_accuracy": acc, "confusion_matrix": cm, "out": out, "paths": paths, "seconds": seconds,
+            "epochs_completed": state["epochs_completed"], "interrupted": interrupted,
+            "history": None if history is None else history.history}
