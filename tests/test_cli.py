@@ -57,3 +57,27 @@ def test_version_and_help_from_a_real_process():
     assert out.returncode == 0 and out.stdout.strip() == f"chalkgrad {__version__}"
     out = subprocess.run([sys.executable, "-m", "chalkgrad", "--help"], capture_output=True, text=True)
     assert out.returncode == 0 and "demo" in out.stdout
+
+
+def test_subcommands_from_a_real_process(tmp_path):
+    problem = "examples/problems/backprop_2_2_2.yaml"
+    out = subprocess.run([sys.executable, "-m", "chalkgrad", "solve", problem, "--answer-key", "--check"],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "w5⁺ = 0.35891648" in out.stdout and "✓ matches" in out.stdout
+    out = subprocess.run([sys.executable, "-m", "chalkgrad", "summary", "lenet5"], capture_output=True, text=True)
+    assert out.returncode == 0 and "Total params: 61,706" in out.stdout
+    out = subprocess.run([sys.executable, "-m", "chalkgrad", "graph", problem, "-o", str(tmp_path / "g.dot")],
+                         capture_output=True, text=True)
+    assert out.returncode == 0 and (tmp_path / "g.dot").read_text(encoding="utf-8").startswith("digraph")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("network: [\n", encoding="utf-8")
+    out = subprocess.run([sys.executable, "-m", "chalkgrad", "solve", str(bad)], capture_output=True, text=True)
+    assert out.returncode == 2 and out.stderr.count("\n") == 1 and "not valid YAML" in out.stderr
+
+
+def test_top_level_conveniences():
+    import chalkgrad as cg
+
+    assert cg.keras is cg.fit and callable(cg.save) and callable(cg.load)
+    assert callable(cg.summary) and callable(cg.explain.explain_dense)

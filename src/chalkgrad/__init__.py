@@ -73,6 +73,10 @@ _LAZY_SUBPACKAGES = ("data", "fit", "keras", "models", "classic", "explain")
 
 
 def __getattr__(name):
+    if name in ("save", "load"):  # chalkgrad.save / chalkgrad.load: atomic .npz checkpoints
+        from . import serialization
+
+        return getattr(serialization, name)
     if name in _LAZY_SUBPACKAGES:
         import importlib
 

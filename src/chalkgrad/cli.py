@@ -1,7 +1,9 @@
 """The ``chalkgrad`` command line (thin: parse, call the library, print).
 
-Commands: ``demo`` (the worked backpropagation, also the default) and ``train``
-(train a small classifier; the logic is in :mod:`chalkgrad.train`).
+Commands: ``train`` (train a small classifier; the logic is in :mod:`chalkgrad.train`),
+``solve`` (the worked solution of a problem file), ``summary`` (shapes, parameters, MACs,
+receptive field), ``graph`` (draw a computation graph) and ``demo`` (the worked
+backpropagation of a 2-2-2 network, also shown when no command is given).
 """
 
 from __future__ import annotations
@@ -53,6 +55,13 @@ def build_parser() -> argparse.ArgumentParser:
                             "--epochs may raise the total")
     train.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1,
                        help="0 silent, 1 progress bar, 2 one line per epoch (default: 1)")
+    from .explain.command import add_solve_parser
+    from .explain.graph_command import add_graph_parser
+    from .explain.summary_command import add_summary_parser
+
+    add_solve_parser(sub)
+    add_summary_parser(sub)
+    add_graph_parser(sub)
     return parser
 
 
@@ -86,6 +95,8 @@ def main(argv=None) -> int:
         return 0
     if args.command == "train":
         return _train(args)
+    if hasattr(args, "func"):  # solve, summary, graph
+        return args.func(args)
     parser.error(f"unknown command {args.command!r}")  # pragma: no cover
     return 2
 
