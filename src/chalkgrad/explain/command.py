@@ -49,6 +49,10 @@ def run_solve(args) -> int:
     except ChalkgradError as e:
         print(f"chalkgrad solve: {e}", file=sys.stderr)
         return 2
+    except (ArithmeticError, MemoryError, RecursionError) as e:  # e.g. a problem whose numbers overflow
+        print(f"chalkgrad solve: {args.file}: the computation failed ({type(e).__name__}: {e}); "
+              "check the sizes and magnitudes in the file", file=sys.stderr)
+        return 2
     if args.output:
         try:
             with open(args.output, "w", encoding="utf-8") as f:

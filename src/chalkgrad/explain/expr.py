@@ -31,6 +31,7 @@ _GREEK = {
     "α": r"\alpha", "β": r"\beta", "γ": r"\gamma", "δ": r"\delta", "ε": r"\epsilon", "η": r"\eta",
     "θ": r"\theta", "λ": r"\lambda", "μ": r"\mu", "σ": r"\sigma", "ρ": r"\rho", "τ": r"\tau",
     "Δ": r"\Delta", "Σ": r"\Sigma", "ŷ": r"\hat{y}", "∂": r"\partial", "∇": r"\nabla",
+    "σ²": r"\sigma^{2}", "x̂": r"\hat{x}", "m̂": r"\hat{m}", "v̂": r"\hat{v}",
 }
 
 

@@ -48,6 +48,8 @@ LAYERS = {
     "leaky_relu": ("LeakyReLU", None), "gelu": ("GELU", None), "identity": ("Identity", None),
 }
 _SHOW_ARCH = ("shapes", "receptive_field")
+_MAX_ARG = 65536  # no course layer has a bigger size argument; bigger ones would only exhaust memory
+_MAX_PARAMS = 2_000_000_000
 
 
 @dataclass
@@ -152,6 +154,9 @@ def _validate_architecture(v, d):
                     isinstance(val, list) and all(isinstance(x, int) and not isinstance(x, bool) for x in val)):
                 v.fail(args.lines[k], f"layers[{i}].{name}.{k}", f"expected a number, text or a list of integers, "
                        f"got {_describe(val)}")
+            sizes = val if isinstance(val, list) else [val]
+            if any(isinstance(x, (int, float)) and not isinstance(x, bool) and abs(x) > _MAX_ARG for x in sizes):
+                v.fail(args.lines[k], f"layers[{i}].{name}.{k}", f"{val!r} is too large (at most {_MAX_ARG})")
     show = d.get("show", ["shapes"])
     if not isinstance(show, list) or not show or any(s not in _SHOW_ARCH for s in show):
         v.fail(d.lines.get("show", d.line), "show", f"expected a list from {', '.join(_SHOW_ARCH)}, got {show!r}")
@@ -188,8 +193,14 @@ def _build_architecture(problem):
             kwargs.setdefault("dim", 1)
         line = getattr(layer, "line", d.lines["layers"])
         try:
-            module = getattr(nn, cls_name)(**kwargs)
+            with nn.init.skip_init():  # only shapes and counts are needed
+                module = getattr(nn, cls_name)(**kwargs)
             shape = tuple(module.output_shape(shape))
+            if module.num_parameters() > _MAX_PARAMS:
+                raise ProblemError(f"{problem.path}:{line}: layers[{i}].{name}: {module.num_parameters():,} "
+                                   f"parameters is more than this tool handles ({_MAX_PARAMS:,})")
+        except MemoryError:
+            raise ProblemError(f"{problem.path}:{line}: layers[{i}].{name}: the layer is too large to build") from None
         except TypeError as e:
             raise ProblemError(f"{problem.path}:{line}: layers[{i}].{name}: {e}") from None
         except ChalkgradError as e:

@@ -141,10 +141,11 @@ _TEX_UNICODE = {
 
 def tex_text(s: str) -> str:
     """Plain text made safe for LaTeX (special characters escaped, common symbols as math)."""
+    s = s.replace("x̂", "\x00HATX\x00").replace("–", "--")
     out = []
     for ch in s:
         out.append(_TEX_TEXT.get(ch) or _TEX_UNICODE.get(ch) or ch)
-    return "".join(out)
+    return "".join(out).replace("\x00HATX\x00", r"$\hat{x}$")
 
 
 def _tex_step(s, precision, mode, solution, inline=False) -> str:
