@@ -69,6 +69,14 @@ def tex_name(name: str) -> str:
 
     ``∂E/∂w5`` becomes a fraction of partials; a trailing ``⁺`` (an updated value) a superscript +.
     """
+    if name.startswith("∂²") and "/∂" in name:  # ∂²f/∂x² or ∂²f/∂x∂y
+        top, bottom = name[2:].split("/∂", 1)
+        parts = [p.rstrip("²") for p in bottom.split("∂")]
+        if len(parts) == 1:
+            below = r"\partial " + tex_name(parts[0]) + "^{2}"
+        else:
+            below = " ".join(r"\partial " + tex_name(p) for p in parts)
+        return r"\frac{\partial^{2} " + tex_name(top) + "}{" + below + "}"
     if name.startswith("∂") and "/∂" in name:
         top, bottom = name[1:].split("/∂", 1)
         return r"\frac{\partial " + tex_name(top) + r"}{\partial " + tex_name(bottom) + "}"

@@ -135,7 +135,7 @@ _TEX_UNICODE = {
     "⌊": r"$\lfloor$", "⌋": r"$\rfloor$", "⌈": r"$\lceil$", "⌉": r"$\rceil$", "×": r"$\times$", "⁺": r"$^+$",
     "θ": r"$\theta$", "α": r"$\alpha$", "ρ": r"$\rho$", "τ": r"$\tau$", "∞": r"$\infty$", "√": r"$\surd$",
     "≈": r"$\approx$", "≠": r"$\ne$", "ℓ": r"$\ell$", "Δ": r"$\Delta$", "∇": r"$\nabla$", "…": r"\ldots{}",
-    "‖": r"$\|$", "ᵀ": r"$^T$", "⊙": r"$\odot$",
+    "‖": r"$\|$", "ᵀ": r"$^T$", "⊙": r"$\odot$", "✓": r"$\checkmark$", "✗": r"$\times$",
 }
 
 
@@ -176,6 +176,7 @@ def _latex(solution: Solution, precision: int, mode: str) -> str:
     lines = [
         r"\documentclass{article}",
         r"\usepackage{amsmath}",
+        r"\usepackage{amssymb}",
         r"\usepackage[margin=2cm]{geometry}",
         r"\begin{document}",
         r"\section*{" + tex_text(title) + "}",

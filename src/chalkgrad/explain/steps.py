@@ -126,7 +126,14 @@ class Solution:
                 if s.formula is None:
                     value = s.value  # given values are used as given
                 else:
-                    value = _round(s.formula.evaluate(known), precision)
+                    try:
+                        value = _round(s.formula.evaluate(known), precision)
+                    except (ArithmeticError, ValueError) as e:  # a rounded 0 in a denominator, log(0)...
+                        from ..errors import ConfigError
+
+                        raise ConfigError(f"carry displayed: {s.name} cannot be computed from the values "
+                                          f"rounded to {precision} decimals ({e}); use more decimals or "
+                                          "exact carrying") from None
                     if value != _round(s.value, precision):
                         diffs.append(CarryDifference(s.name, s.value, value))
                 known[s.name] = value
