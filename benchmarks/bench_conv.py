@@ -1,0 +1,162 @@
+"""Convolution and pooling benchmarks, chalkgrad vs PyTorch, in one interleaved run.
+
+Run by hand:  python benchmarks/bench_conv.py   (needs the dev extra for torch)
+Prints medians of interleaved rounds and ratios chalkgrad / PyTorch (lower is better):
+
+* conv2d forward+backward: batch 32, 64 -> 64 channels, 3x3, padding 1, 32x32, float32;
+* LeNet-5 training step (conv-relu-maxpool x2, three Linear layers, SGD), batch 64, 1x28x28;
+* max_pool2d 2x2 forward+backward on 32x64x32x32.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import numpy as np
+from common import environment, fmt_ms, interleaved
+
+import chalkgrad as cg
+import chalkgrad.nn.functional as F
+
+
+def conv_data(seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((32, 64, 32, 32)).astype(np.float32)
+    w = (rng.standard_normal((64, 64, 3, 3)) * 0.05).astype(np.float32)
+    b = rng.standard_normal(64).astype(np.float32)
+    return x, w, b
+
+
+def conv_chalkgrad():
+    xd, wd, bd = conv_data()
+    x, w, b = (cg.from_numpy(a).requires_grad_() for a in (xd, wd, bd))
+
+    def run():
+        y = F.conv2d(x, w, b, padding=1)
+        y.sum().backward()
+        x.grad = w.grad = b.grad = None
+
+    return run
+
+
+def conv_torch():
+    import torch
+
+    xd, wd, bd = conv_data()
+    x, w, b = (torch.from_numpy(a).requires_grad_() for a in (xd, wd, bd))
+
+    def run():
+        y = torch.nn.functional.conv2d(x, w, b, padding=1)
+        y.sum().backward()
+        x.grad = w.grad = b.grad = None
+
+    return run
+
+
+def lenet(nn):
+    return nn.Sequential(
+        nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
+
+
+def lenet_data(seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((64, 1, 28, 28)).astype(np.float32), rng.integers(0, 10, 64)
+
+
+def lenet_chalkgrad():
+    cg.manual_seed(0)
+    model = lenet(cg.nn)
+    opt = cg.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    xd, yd = lenet_data()
+    x, y = cg.from_numpy(xd), cg.from_numpy(yd.astype(np.int64))
+
+    def step():
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+
+    return step
+
+
+def lenet_torch():
+    import torch
+
+    torch.manual_seed(0)
+    model = lenet(torch.nn)
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    xd, yd = lenet_data()
+    x, y = torch.from_numpy(xd), torch.from_numpy(yd.astype(np.int64))
+
+    def step():
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+
+    return step
+
+
+def pool_chalkgrad():
+    x = cg.from_numpy(conv_data()[0]).requires_grad_()
+
+    def run():
+        F.max_pool2d(x, 2).sum().backward()
+        x.grad = None
+
+    return run
+
+
+def pool_torch():
+    import torch
+
+    x = torch.from_numpy(conv_data()[0]).requires_grad_()
+
+    def run():
+        torch.nn.functional.max_pool2d(x, 2).sum().backward()
+        x.grad = None
+
+    return run
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--threads", type=int, default=0,
+                    help="BLAS and torch threads (0: leave the defaults); needs threadpoolctl for BLAS")
+    args = ap.parse_args(argv)
+    import torch
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+        try:
+            from threadpoolctl import threadpool_limits
+
+            threadpool_limits(args.threads)
+        except ImportError:
+            print("  (threadpoolctl missing: BLAS threads left at their default)")
+    print(environment())
+    print(f"  torch {torch.__version__}, {torch.get_num_threads()} threads")
+    print()
+    results = interleaved({
+        "conv chalkgrad": conv_chalkgrad(), "conv torch": conv_torch(),
+        "lenet chalkgrad": lenet_chalkgrad(), "lenet torch": lenet_torch(),
+        "pool chalkgrad": pool_chalkgrad(), "pool torch": pool_torch(),
+    }, rounds=args.rounds)
+    rows = [
+        ("conv2d fwd+bwd, 32x64x32x32, 64->64, 3x3, pad 1, f32", "conv"),
+        ("LeNet-5 train step, batch 64, 1x28x28, SGD momentum", "lenet"),
+        ("max_pool2d 2x2 fwd+bwd, 32x64x32x32, f32", "pool"),
+    ]
+    print(f"{'workload':62} {'chalkgrad':>11} {'torch':>11} {'ratio':>7}")
+    for label, key in rows:
+        c, t = results[f"{key} chalkgrad"], results[f"{key} torch"]
+        print(f"{label:62} {fmt_ms(c)} {fmt_ms(t)} {c / t:6.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
