@@ -35,6 +35,24 @@ _GREEK = {
 }
 
 
+def _greek(ch: str) -> str | None:
+    """LaTeX for a Greek letter (φ → \\phi, Ω → \\Omega), from its Unicode name; None for other characters."""
+    import unicodedata
+
+    if ch in _GREEK:
+        return _GREEK[ch]
+    try:
+        name = unicodedata.name(ch)
+    except (TypeError, ValueError):
+        return None
+    if not name.startswith("GREEK ") or " LETTER " not in name:
+        return None
+    letter = name.split(" LETTER ")[1].split()[0].lower()
+    if letter in ("omicron",):
+        return "o"
+    return "\\" + (letter.capitalize() if "CAPITAL" in name else letter)
+
+
 def fmt_number(value: float, precision: int | None) -> str:
     """A number as a person writes it: integers plain, others rounded to ``precision`` decimals.
 
@@ -89,11 +107,13 @@ def tex_name(name: str) -> str:
         m = re.fullmatch(r"([^\d]+?)(\d+)", name)
         head, sub = (m.group(1), m.group(2)) if m else (name, "")
     head_tex = _GREEK.get(head, None)
-    if head_tex is None and any(c in _GREEK for c in head):  # Δw → \Delta w
-        head_tex = "".join(_GREEK[c] + " " if c in _GREEK else c for c in head).strip()
+    if head_tex is None and any(_greek(c) for c in head):  # Δw → \Delta w, φ → \phi
+        head_tex = "".join(_greek(c) + " " if _greek(c) else c for c in head).strip()
     if head_tex is None:
         head_tex = head if len(head) == 1 else r"\mathrm{" + head + "}"
-    sub_tex = "".join(_GREEK.get(c, c) for c in sub).replace("_", ",")
+    if "^" in head_tex and (sub or suffix):  # σ² with a subscript and ⁺: {\sigma^{2}}_{B}^{+}
+        head_tex = "{" + head_tex + "}"
+    sub_tex = "".join(_greek(c) + " " if _greek(c) else c for c in sub).replace("_", ",").strip()
     return head_tex + ("_{" + sub_tex + "}" if sub else "") + suffix
 
 

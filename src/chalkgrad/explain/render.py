@@ -139,13 +139,29 @@ _TEX_UNICODE = {
 }
 
 
+_SUB = dict(zip("₀₁₂₃₄₅₆₇₈₉ₜ", "0123456789t"))
+_SUP = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-"))
+
+
 def tex_text(s: str) -> str:
     """Plain text made safe for LaTeX (special characters escaped, common symbols as math)."""
-    s = s.replace("x̂", "\x00HATX\x00").replace("–", "--")
+    from .expr import _greek
+
+    s = s.replace("–", "--")
     out = []
     for ch in s:
-        out.append(_TEX_TEXT.get(ch) or _TEX_UNICODE.get(ch) or ch)
-    return "".join(out).replace("\x00HATX\x00", r"$\hat{x}$")
+        if ch == "\u0302":  # a combining circumflex: m̂ → \hat{m}
+            if out:
+                out[-1] = r"$\hat{" + out[-1] + "}$"
+            continue
+        if ch in _SUB:
+            out.append("$_" + _SUB[ch] + "$")
+        elif ch in _SUP and ch != "²":
+            out.append("$^" + _SUP[ch] + "$")
+        else:
+            greek = _greek(ch) if ch not in _TEX_UNICODE else None
+            out.append(_TEX_TEXT.get(ch) or _TEX_UNICODE.get(ch) or ("$" + greek + "$" if greek else ch))
+    return "".join(out)
 
 
 def _tex_step(s, precision, mode, solution, inline=False) -> str:
