@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..errors import ChalkgradError, GradError, ShapeError
@@ -87,19 +89,22 @@ class GradcheckError(ChalkgradError, AssertionError):
     """Analytic and numerical gradients disagree (raised by :func:`gradcheck`)."""
 
 
-def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, seed_grad=None):
-    """Compare backward's gradients with central differences, in float64.
+@dataclass
+class GradcheckEntry:
+    """The comparison for one input: both gradients, and the worst element with the two loss values
+    of its central difference (``L(x + ε·e)`` and ``L(x − ε·e)``), so it can be shown step by step."""
 
-    For every input that requires grad and every element i::
+    input_index: int
+    analytic: np.ndarray
+    numeric: np.ndarray
+    plus: np.ndarray
+    minus: np.ndarray
+    worst: tuple
+    passed: bool
 
-        numeric_i = (L(x + ε·e_i) - L(x - ε·e_i)) / (2ε),   L = Σ(fn(x) · v)
 
-    with ``v`` a fixed random projection of the output (so a single backward gives
-    the analytic gradient to compare). An element passes when
-    ``|analytic - numeric| <= atol + rtol·|numeric|``. On failure the error names
-    the input, the worst element, both values, the relative error and the tolerance.
-    Returns True when all pass (or False with ``raise_exception=False``).
-    """
+def gradcheck_report(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed_grad=None) -> list[GradcheckEntry]:
+    """The data behind :func:`gradcheck`: one :class:`GradcheckEntry` per input that requires grad."""
     from ..tensor import Tensor
 
     inputs = tuple(inputs) if isinstance(inputs, (list, tuple)) else (inputs,)
@@ -134,29 +139,53 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
             grads = grad(total, [inputs[i] for i in checked], allow_unused=True)
             analytic = [np.zeros(inputs[i].shape) if g is None else g.data for i, g in zip(checked, grads)]
 
+    report = []
     for k, i in enumerate(checked):
         x = inputs[i].data
-        numeric = np.zeros(x.shape)
+        numeric, plus, minus = np.zeros(x.shape), np.zeros(x.shape), np.zeros(x.shape)
         for j in np.ndindex(x.shape):  # perturb in place (any memory layout), restore after
             orig = x[j]
             x[j] = orig + eps
-            plus = objective()
+            plus[j] = objective()
             x[j] = orig - eps
-            minus = objective()
+            minus[j] = objective()
             x[j] = orig
-            numeric[j] = (plus - minus) / (2 * eps)
+            numeric[j] = (plus[j] - minus[j]) / (2 * eps)
         err = np.abs(analytic[k] - numeric)
         bound = atol + rtol * np.abs(numeric)
-        if not np.all(err <= bound):  # NaN on either side fails too
-            worst = np.unravel_index(int(np.argmax(np.where(np.isfinite(err), err - bound, np.inf))), x.shape)
-            a, n = analytic[k][worst], numeric[worst]
-            rel = abs(a - n) / max(abs(n), 1e-300)
-            msg = (
-                f"gradcheck failed for input {i} (shape {x.shape}) at element {tuple(int(w) for w in worst)}: "
-                f"analytic {a:.10g}, numeric (central difference, eps={eps:g}) {n:.10g}, "
-                f"relative error {rel:.3g}; allowed |a - n| <= atol + rtol·|n| = {atol:g} + {rtol:g}·{abs(n):.3g}"
-            )
-            if raise_exception:
-                raise GradcheckError(msg)
-            return False
+        passed = bool(np.all(err <= bound))  # NaN on either side fails too
+        margin = np.where(np.isfinite(err), err - bound, np.inf)
+        worst = np.unravel_index(int(np.argmax(margin)), x.shape) if x.size else ()
+        report.append(GradcheckEntry(i, analytic[k], numeric, plus, minus, tuple(int(w) for w in worst), passed))
+    return report
+
+
+def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, seed_grad=None):
+    """Compare backward's gradients with central differences, in float64.
+
+    For every input that requires grad and every element i::
+
+        numeric_i = (L(x + ε·e_i) - L(x - ε·e_i)) / (2ε),   L = Σ(fn(x) · v)
+
+    with ``v`` a fixed random projection of the output (so a single backward gives
+    the analytic gradient to compare). An element passes when
+    ``|analytic - numeric| <= atol + rtol·|numeric|``. On failure the error names
+    the input, the worst element, both values, the relative error and the tolerance.
+    Returns True when all pass (or False with ``raise_exception=False``).
+    ``chalkgrad.explain.explain_gradcheck`` writes the same comparison out step by step.
+    """
+    for entry in gradcheck_report(fn, inputs, eps, atol, rtol, seed_grad):
+        if entry.passed:
+            continue
+        worst = entry.worst
+        a, n = entry.analytic[worst], entry.numeric[worst]
+        rel = abs(a - n) / max(abs(n), 1e-300)
+        msg = (
+            f"gradcheck failed for input {entry.input_index} (shape {entry.numeric.shape}) at element {worst}: "
+            f"analytic {a:.10g}, numeric (central difference, eps={eps:g}) {n:.10g}, "
+            f"relative error {rel:.3g}; allowed |a - n| <= atol + rtol·|n| = {atol:g} + {rtol:g}·{abs(n):.3g}"
+        )
+        if raise_exception:
+            raise GradcheckError(msg)
+        return False
     return True
