@@ -27,9 +27,30 @@ def add_solve_parser(subparsers) -> None:
                    help="exact: full precision carried (default); displayed: each intermediate rounded "
                         "before it is used, as by hand, with the answers that change reported")
     p.add_argument("-o", "--output", help="write to this file instead of the terminal")
+    p.add_argument("--variants", type=int, default=0, metavar="N",
+                   help="print N variants of the problem (new random numbers), each with its answer key")
+    p.add_argument("--seed", type=int, default=0, help="seed of the first variant (default 0)")
     p.add_argument("--check", action="store_true",
                    help="exit with status 1 when an answer under 'expected:' in the file disagrees")
     p.set_defaults(func=run_solve)
+
+
+def _variants(problem, args, precision, carry) -> str:
+    """N variants, each as a problem sheet followed by its answer key (or only one of the two)."""
+    from ..errors import ConfigError
+    from .problem import solve_problem
+    from .render import render
+    from .variants import make_variant
+
+    if not 1 <= args.variants <= 100:
+        raise ConfigError(f"--variants must be from 1 to 100, got {args.variants}")
+    modes = ["key"] if args.answer_key else ["problem"] if args.problem_only else ["problem", "key"]
+    parts = []
+    for k in range(args.variants):
+        variant = make_variant(problem, args.seed + k)
+        solution = solve_problem(variant).carried(carry, precision)
+        parts += [render(solution, format=args.format, precision=precision, mode=m) for m in modes]
+    return "\n".join(parts)
 
 
 def run_solve(args) -> int:
@@ -43,9 +64,13 @@ def run_solve(args) -> int:
         if not 0 <= precision <= 17:
             raise ChalkgradError(f"--precision must be from 0 to 17, got {precision}")
         carry = args.carry or problem.carry or "exact"
-        solution = solve_problem(problem).carried(carry, precision)
-        mode = "key" if args.answer_key else "problem" if args.problem_only else "full"
-        text = render(solution, format=args.format, precision=precision, mode=mode)
+        if args.variants:
+            text = _variants(problem, args, precision, carry)
+            solution = None
+        else:
+            solution = solve_problem(problem).carried(carry, precision)
+            mode = "key" if args.answer_key else "problem" if args.problem_only else "full"
+            text = render(solution, format=args.format, precision=precision, mode=mode)
     except ChalkgradError as e:
         print(f"chalkgrad solve: {e}", file=sys.stderr)
         return 2
@@ -62,7 +87,7 @@ def run_solve(args) -> int:
             return 2
     else:
         sys.stdout.write(text)
-    if solution.mismatches:
+    if solution is not None and solution.mismatches:
         names = ", ".join(name for name, _, _ in solution.mismatches)
         print(f"chalkgrad solve: {len(solution.mismatches)} expected answer(s) disagree with the computation: "
               f"{names}", file=sys.stderr)
