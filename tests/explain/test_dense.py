@@ -162,3 +162,21 @@ def test_displayed_carry_reports_changed_answers():
 def test_bad_requests_say_what_is_wrong(make, match):
     with pytest.raises(cg.ChalkgradError, match=match):
         make()
+
+
+def test_textbook_notation_renames_every_quantity_consistently():
+    framework = explain_dense(mazur_model(), [0.05, 0.10], [0.01, 0.99], lr=0.5, chain=["w5"])
+    textbook = explain_dense(mazur_model(), [0.05, 0.10], [0.01, 0.99], lr=0.5, chain=["w5"], notation="textbook")
+    textbook.verify()
+    pairs = {"net_h1": "z[1]_1", "out_o1": "a[2]_1", "δ_o2": "δ[2]_2", "w5": "W[2]_11", "b_h2": "b[1]_2",
+             "E": "L", "∂E/∂w5": "∂L/∂W[2]_11", "w8⁺": "W[2]_22⁺", "i2": "x_2", "t1": "y_1"}
+    for old, new in pairs.items():
+        assert textbook[new] == framework[old], (old, new)
+    from chalkgrad.explain import render
+
+    text = render(textbook, precision=6)
+    assert "z[1]_1 = W[1]_11·x_1 + W[1]_12·x_2 + b[1]_1 = 0.15·0.05 + 0.2·0.1 + 0.35 = 0.3775" in text
+    assert "net_" not in text and "out_" not in text
+    assert r"z^{[1]}_{1}" in render(textbook, format="tex")
+    with pytest.raises(cg.ChalkgradError, match="notation"):
+        explain_dense(mazur_model(), [0.05, 0.10], [0.01, 0.99], notation="ng")

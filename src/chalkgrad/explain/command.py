@@ -26,6 +26,9 @@ def add_solve_parser(subparsers) -> None:
     p.add_argument("--carry", choices=("exact", "displayed"), default=None,
                    help="exact: full precision carried (default); displayed: each intermediate rounded "
                         "before it is used, as by hand, with the answers that change reported")
+    p.add_argument("--notation", choices=("framework", "textbook"), default=None,
+                   help="names in dense-network solutions: framework (net_h1, out_h1, w5; default) or textbook "
+                        "(z[1]_1, a[1]_1, W[2]_11, δ[l]_j)")
     p.add_argument("-o", "--output", help="write to this file instead of the terminal")
     p.add_argument("--variants", type=int, default=0, metavar="N",
                    help="print N variants of the problem (new random numbers), each with its answer key")
@@ -64,6 +67,10 @@ def run_solve(args) -> int:
         if not 0 <= precision <= 17:
             raise ChalkgradError(f"--precision must be from 0 to 17, got {precision}")
         carry = args.carry or problem.carry or "exact"
+        if getattr(args, "notation", None):
+            if problem.data.get("kind", "dense") != "dense":
+                raise ChalkgradError("--notation applies to dense-network problems (kind: dense)")
+            problem.data["notation"] = args.notation
         if args.variants:
             text = _variants(problem, args, precision, carry)
             solution = None

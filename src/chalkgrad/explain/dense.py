@@ -166,7 +166,7 @@ def _local_derivative(act: str, net: str, out: str):
 
 def explain_dense(model, x, target, *, loss: str = "mse", reduction: str = "half_sum", lr: float | None = None,
                   names: dict | None = None, chain=(), title: str | None = None,
-                  show=None) -> Solution:
+                  show=None, notation: str = "framework") -> Solution:
     """Worked forward pass, loss, backward pass and SGD update of a small dense network.
 
     Args:
@@ -183,7 +183,11 @@ def explain_dense(model, x, target, *, loss: str = "mse", reduction: str = "half
             "0.units": ["h1", "h2"]}``. Defaults: i1.., h1.., o1.., w1.. numbered row by row, b_h1...
         chain: weight names whose full chain-rule product is written out.
         show: which sections to include: forward, loss, backward, update (default: all; update only with lr).
+        notation: ``'framework'`` (net_h1, out_h1, w5, E: the names above) or ``'textbook'``
+            (x_1, W[1]_11, b[1]_1, z[1]_1, a[1]_1, δ[1]_1, y_1 and the loss L, layer in brackets).
     """
+    if notation not in ("framework", "textbook"):
+        raise ConfigError(f"explain_dense: notation must be 'framework' or 'textbook', got {notation!r}")
     import chalkgrad as cg
     import chalkgrad.nn.functional as F
 
@@ -359,7 +363,48 @@ def explain_dense(model, x, target, *, loss: str = "mse", reduction: str = "half
                     sec.derive(f"{n}⁺", Sub(Sym(n), Mul([Sym("η"), Sym(f"∂E/∂{n}")])), b.data[j], answer=True)
     sol.verify()
     _keep_sections(sol, show)
+    if notation == "textbook":
+        _textbook_names(sol, specs, inputs, t_names)
     return sol
+
+
+def _textbook_names(sol: Solution, specs, inputs, t_names) -> None:
+    """Rename to the layer-indexed notation of most course notes: z[l]_j, a[l]_j, W[l]_jk, δ[l]_j, L."""
+    from .steps import rename_quantities
+
+    def idx(*ks):
+        return "".join(str(k) for k in ks) if all(k < 10 for k in ks) else ",".join(str(k) for k in ks)
+
+    mapping = {name: f"x_{k + 1}" for k, name in enumerate(inputs)}
+    mapping.update({name: f"y_{j + 1}" for j, name in enumerate(t_names)})
+    mapping["E"] = "L"
+    for l, spec in enumerate(specs, start=1):
+        for j, u in enumerate(spec.neurons, start=1):
+            mapping[f"net_{u}"] = f"z[{l}]_{j}"
+            mapping[f"out_{u}"] = f"a[{l}]_{j}"
+            mapping[f"δ_{u}"] = f"δ[{l}]_{j}"
+            if l == len(specs):
+                mapping[f"E_{u}"] = f"L_{j}"
+            for k, w in enumerate(spec.weight_names[j - 1], start=1):
+                mapping[w] = f"W[{l}]_{idx(j, k)}"
+            if spec.bias_names:
+                mapping[spec.bias_names[j - 1]] = f"b[{l}]_{j}"
+    rename_quantities(sol, mapping)
+    sol.conventions.append("Notation: x = input, z[l] = W[l]·a[l−1] + b[l] (weighted sums of layer l), a[l] = its "
+                           "activations (a[0] = x, the last a = ŷ), δ[l] = ∂L/∂z[l], y = target, L = loss.")
+    def words(text: str) -> str:
+        import re
+
+        for old, new in ((r"\bnet\b", "z"), (r"\bout\b", "a"), (r"\bE\b", "L"), (r"\bt\b", "y"), (r"\bw\b", "W")):
+            text = re.sub(old, new, text)
+        return text
+
+    sol.conventions[0] = words(sol.conventions[0])
+    for sec in sol.sections:
+        sec.intro = words(sec.intro)
+        sec.title = sec.title.replace("w⁺ = w − η·∂E/∂w", "W⁺ = W − η·∂L/∂W")
+        for step in sec.steps:
+            step.note = words(step.note)
 
 
 def _as_float64(array) -> np.ndarray:

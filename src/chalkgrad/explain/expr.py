@@ -106,6 +106,10 @@ def tex_name(name: str) -> str:
     else:
         m = re.fullmatch(r"([^\d]+?)(\d+)", name)
         head, sub = (m.group(1), m.group(2)) if m else (name, "")
+    layer = re.fullmatch(r"(.+?)\[(\d+)\]", head)  # textbook layer superscripts: z[1] → z^{[1]}
+    if layer:
+        head_tex = tex_name(layer.group(1)) + "^{[" + layer.group(2) + "]}"
+        return head_tex + ("_{" + sub + "}" if sub else "") + suffix
     head_tex = _GREEK.get(head, None)
     if head_tex is None and any(_greek(c) for c in head):  # Δw → \Delta w, φ → \phi
         head_tex = "".join(_greek(c) + " " if _greek(c) else c for c in head).strip()

@@ -37,7 +37,7 @@ _ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity", "linear", "softmax")
 #: The keys each part of a problem file accepts: (required, optional).
 SCHEMA = {
     "problem": ({"network", "input", "target"},
-                {"title", "kind", "loss", "optimizer", "chain", "show", "precision", "carry"}),
+                {"title", "kind", "loss", "optimizer", "chain", "show", "precision", "carry", "notation"}),
     # the other kinds live in problem_kinds.py and add their own entries
     "layer": ({"linear"}, {"activation", "names"}),
     "linear": ({"weight"}, {"bias"}),
@@ -276,6 +276,8 @@ class _Validator:
             self.fail(d.lines.get("show", d.line), "show", f"expected a list from {', '.join(_SHOW)}, got {show!r}")
         if "update" in show and "optimizer" not in d:
             self.fail(d.lines["show"], "show", "'update' needs an optimizer (optimizer: {name: sgd, lr: ...})")
+        if "notation" in d and d["notation"] not in ("framework", "textbook"):
+            self.fail(d.lines["notation"], "notation", f"expected framework or textbook, got {d['notation']!r}")
         if "chain" in d and (not isinstance(d["chain"], list) or not all(isinstance(c, str) for c in d["chain"])):
             self.fail(d.lines["chain"], "chain", f"expected a list of weight names, got {_describe(d['chain'])}")
 
@@ -334,6 +336,8 @@ def _check_expected(problem: Problem, solution) -> None:
                            "each answer given in the problem file, compared with the value computed above")
     solution.mismatches = []
     for name, expected in d["expected"].items():
+        if name not in values and solution.rename is not None:
+            name = solution.rename(name)
         if name not in values:
             close = difflib.get_close_matches(name, list(values), n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
@@ -383,7 +387,7 @@ def _solve_dense(problem: Problem):
     try:
         return explain_dense(nn.Sequential(*layers), d["input"], d["target"], loss=loss_name, reduction=reduction,
                              lr=opt["lr"] if opt else None, names=names, chain=d.get("chain", ()),
-                             title=problem.title, show=show)
+                             title=problem.title, show=show, notation=d.get("notation", "framework"))
     except ChalkgradError as e:  # e.g. a chain weight that does not exist, a duplicated name
         line = d.lines.get("chain", d.line) if "chain" in str(e) else d.line
         raise ProblemError(f"{problem.path}:{line}: {str(e).removeprefix('explain_dense: ')}") from None

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from .expr import Expr, fmt_number
+from .expr import Expr, Sym, fmt_number
 
 __all__ = ["Step", "Section", "Solution", "CarryDifference"]
 
@@ -74,6 +74,7 @@ class Solution:
     carry: str = "exact"
     differences: list = field(default_factory=list)
     mismatches: list = field(default_factory=list)  # (name, expected, computed) from a problem's expected answers
+    rename: object = None  # set by rename_quantities: old name -> new name
 
     def section(self, title: str, intro: str = "") -> Section:
         sec = Section(title, [], intro)
@@ -140,6 +141,36 @@ class Solution:
                 new_steps.append(replace(s, value=value))
             sections.append(Section(sec.title, new_steps, sec.intro))
         return Solution(self.title, sections, list(self.conventions), "displayed", diffs, list(self.mismatches))
+
+
+def rename_quantities(solution: Solution, mapping: dict) -> None:
+    """Rename quantities everywhere (step names and the symbols of every formula), in place.
+
+    ``mapping`` maps base names (``net_h1`` → ``z[1]_1``); derivative names ``∂A/∂B`` and updated
+    values ``A⁺`` are renamed through their parts.
+    """
+
+    def rn(name: str) -> str:
+        if name in mapping:
+            return mapping[name]
+        if name.endswith("⁺"):
+            return rn(name[:-1]) + "⁺"
+        if name.startswith("∂") and "/∂" in name:
+            top, bottom = name[1:].split("/∂", 1)
+            return f"∂{rn(top)}/∂{rn(bottom)}"
+        return name
+
+    def walk(node):
+        if isinstance(node, Sym):
+            node.name = rn(node.name)
+        for child in getattr(node, "children", ()):
+            walk(child)
+
+    for step in solution.steps():
+        step.name = rn(step.name)
+        if step.formula is not None:
+            walk(step.formula)
+    solution.rename = rn  # so answers stated with the old names (a problem's expected:) still find them
 
 
 def _round(value: float, precision: int) -> float:
