@@ -236,7 +236,7 @@ KINDS = {
 }
 
 #: Modules that add more kinds by calling ``register(name, validate, solve, required_keys, optional_keys)``.
-_EXTENSIONS = ("problem_layers", "problem_sequences", "problem_expression")
+_EXTENSIONS = ("problem_layers", "problem_sequences", "problem_expression", "problem_logic")
 
 
 def register(name: str, validate, solve, required: set, optional: set) -> None:
