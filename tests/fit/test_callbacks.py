@@ -156,10 +156,10 @@ def test_reduce_lr_on_plateau():
 def test_csv_logger(tmp_path):
     path = tmp_path / "log.csv"
     drive(CSVLogger(path), [0.5, 0.25])
-    rows = list(csv.reader(open(path)))
+    rows = list(csv.reader(path.read_text().splitlines()))
     assert rows == [["epoch", "val_loss"], ["0", "0.5"], ["1", "0.25"]]
     drive(CSVLogger(path, append=True), [0.125])
-    rows = list(csv.reader(open(path)))
+    rows = list(csv.reader(path.read_text().splitlines()))
     assert rows[-1] == ["0", "0.125"] and len(rows) == 4
 
 
