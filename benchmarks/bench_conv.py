@@ -10,11 +10,10 @@ Prints medians of interleaved rounds and ratios chalkgrad / PyTorch (lower is be
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 import numpy as np
-from common import environment, fmt_ms, interleaved
+from common import interleaved, print_ratios, setup
 
 import chalkgrad as cg
 import chalkgrad.nn.functional as F
@@ -123,38 +122,17 @@ def pool_torch():
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--rounds", type=int, default=7)
-    ap.add_argument("--threads", type=int, default=0,
-                    help="BLAS and torch threads (0: leave the defaults); needs threadpoolctl for BLAS")
-    args = ap.parse_args(argv)
-    import torch
-
-    if args.threads:
-        torch.set_num_threads(args.threads)
-        try:
-            from threadpoolctl import threadpool_limits
-
-            threadpool_limits(args.threads)
-        except ImportError:
-            print("  (threadpoolctl missing: BLAS threads left at their default)")
-    print(environment())
-    print(f"  torch {torch.__version__}, {torch.get_num_threads()} threads")
-    print()
+    args = setup(argv, __doc__)
     results = interleaved({
         "conv chalkgrad": conv_chalkgrad(), "conv torch": conv_torch(),
         "lenet chalkgrad": lenet_chalkgrad(), "lenet torch": lenet_torch(),
         "pool chalkgrad": pool_chalkgrad(), "pool torch": pool_torch(),
     }, rounds=args.rounds)
-    rows = [
+    print_ratios(results, [
         ("conv2d fwd+bwd, 32x64x32x32, 64->64, 3x3, pad 1, f32", "conv"),
         ("LeNet-5 train step, batch 64, 1x28x28, SGD momentum", "lenet"),
         ("max_pool2d 2x2 fwd+bwd, 32x64x32x32, f32", "pool"),
-    ]
-    print(f"{'workload':62} {'chalkgrad':>11} {'torch':>11} {'ratio':>7}")
-    for label, key in rows:
-        c, t = results[f"{key} chalkgrad"], results[f"{key} torch"]
-        print(f"{label:62} {fmt_ms(c)} {fmt_ms(t)} {c / t:6.2f}x")
+    ])
     return 0
 
 

@@ -6,11 +6,10 @@ Prints medians of interleaved rounds and ratios chalkgrad / PyTorch (lower is be
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 import numpy as np
-from common import environment, fmt_ms, interleaved
+from common import fmt_ms, interleaved, print_ratios, setup
 
 import chalkgrad as cg
 import chalkgrad.nn.functional as F
@@ -119,26 +118,15 @@ def mlp_numpy():
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--rounds", type=int, default=7)
-    args = ap.parse_args(argv)
-    print(environment())
-    import torch
-
-    print(f"  torch {torch.__version__}, {torch.get_num_threads()} threads")
-    print()
+    args = setup(argv, __doc__)
     results = interleaved({
         "chain chalkgrad": chain_chalkgrad(), "chain torch": chain_torch(),
         "mlp chalkgrad": mlp_chalkgrad(), "mlp torch": mlp_torch(), "mlp numpy": mlp_numpy(),
     }, rounds=args.rounds)
-    rows = [
+    print_ratios(results, [
         (f"per-op overhead: chain of {CHAIN} ops fwd+bwd (16 floats)", "chain"),
         ("MLP 784-256-128-10 train step, batch 128, f32, SGD momentum", "mlp"),
-    ]
-    print(f"{'workload':62} {'chalkgrad':>11} {'torch':>11} {'ratio':>7}")
-    for label, key in rows:
-        c, t = results[f"{key} chalkgrad"], results[f"{key} torch"]
-        print(f"{label:62} {fmt_ms(c)} {fmt_ms(t)} {c / t:6.2f}x")
+    ])
     n = results["mlp numpy"]
     print(f"{'  hand-written NumPy MLP step (floor)':62} {fmt_ms(n)} {'':11} {n / results['mlp torch']:6.2f}x")
     print(f"\nper op (chain): chalkgrad {results['chain chalkgrad'] / CHAIN * 1e6:.2f} us, "

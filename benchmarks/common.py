@@ -50,3 +50,36 @@ def interleaved(workloads: dict, rounds: int = 7, min_time: float = 0.2) -> dict
 
 def fmt_ms(seconds: float) -> str:
     return f"{seconds * 1e3:8.3f} ms"
+
+
+def setup(argv, description: str):
+    """Parse ``--rounds`` and ``--threads``, apply the thread limit, print the environment; return the args."""
+    import argparse
+
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--threads", type=int, default=0,
+                    help="BLAS and torch threads (0: leave the defaults); needs threadpoolctl for BLAS")
+    args = ap.parse_args(argv)
+    import torch
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+        try:
+            from threadpoolctl import threadpool_limits
+
+            threadpool_limits(args.threads)
+        except ImportError:
+            print("  (threadpoolctl missing: BLAS threads left at their default)")
+    print(environment())
+    print(f"  torch {torch.__version__}, {torch.get_num_threads()} threads")
+    print()
+    return args
+
+
+def print_ratios(results: dict, rows, width: int = 62) -> None:
+    """One line per (label, key): chalkgrad's and torch's medians (``'<key> chalkgrad'``/``'<key> torch'``), ratio."""
+    print(f"{'workload':{width}} {'chalkgrad':>11} {'torch':>11} {'ratio':>7}")
+    for label, key in rows:
+        c, t = results[f"{key} chalkgrad"], results[f"{key} torch"]
+        print(f"{label:{width}} {fmt_ms(c)} {fmt_ms(t)} {c / t:6.2f}x")
