@@ -70,3 +70,9 @@ def test_powers_functions_and_fractions():
     assert d.evaluate({"a": 1.0, "b": 2.0}) == pytest.approx(math.e / (math.e + math.e ** 2))
     assert d.tex().startswith(r"\frac{e^{a}}")
     assert Call("floor", Div(Sym("n"), Num(2))).evaluate({"n": 7}) == 3
+
+
+def test_rounding_noise_prints_as_zero():
+    assert fmt_number(0.2 + 0.1 - 0.3 - 2.7755575615628914e-17 + 2.7755575615628914e-17, 6) in ("0", "5.551115e−17")
+    assert fmt_number(2.7755575615628914e-17, 6) == "0"
+    assert fmt_number(3e-9, 6) == "3e−09"

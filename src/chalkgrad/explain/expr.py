@@ -65,6 +65,8 @@ def fmt_number(value: float, precision: int | None) -> str:
         return "nan"
     if math.isinf(v):
         return "∞" if v > 0 else "−∞"
+    if abs(v) < 1e-12:  # rounding noise of an exact zero (0.2 + 0.1 − 0.3), as a person writes it
+        v = 0.0
     if v == int(v) and abs(v) < 1e15:
         return str(int(v)).replace("-", "−")
     short = repr(v)

@@ -199,8 +199,21 @@ class ResNet(nn.Module):
         return chain_macs(self._stages(), shape)
 
 
+_DEPTHS = {18: (2, 2, 2, 2), 34: (3, 4, 6, 3)}
+
+
 def resnet_num_parameters(layers=(2, 2, 2, 2), num_classes: int = 1000, in_channels: int = 3) -> int:
-    """Parameters of a basic-block ResNet by arithmetic (11,689,512 for ResNet18, 21,797,672 for ResNet34)."""
+    """Parameters of a basic-block ResNet by arithmetic (11,689,512 for ResNet18, 21,797,672 for ResNet34).
+
+    ``layers`` is the number of blocks per stage, or the depth 18 or 34.
+    """
+    if isinstance(layers, int) and not isinstance(layers, bool):
+        if layers not in _DEPTHS:
+            from ..errors import ConfigError
+
+            raise ConfigError(f"resnet_num_parameters: depth {layers} is not a basic-block ResNet; "
+                              f"expected 18 or 34, or blocks per stage such as (2, 2, 2, 2)")
+        layers = _DEPTHS[layers]
     total = conv_params(in_channels, 64, 7, bias=False) + bn_params(64)
     inplanes = 64
     for planes, n, stride in zip((64, 128, 256, 512), layers, (1, 2, 2, 2)):
