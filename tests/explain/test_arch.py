@@ -23,15 +23,17 @@ def test_four_conv_blocks_keras_style_summary():
     s = explain_architecture(model, (3, 128, 128))
     conv_params = [section_values(s, f"{i}: Conv2d")[f"params({i})"] for i in (0, 3, 6, 9)]
     assert conv_params == [2432, 51264, 204928, 819456]
-    sizes = [section_values(s, f"{i}: ")[k] for i in (0, 2, 3, 5, 6, 8, 9, 11) for k in ("H_out",)]
+    sizes = [s[f"H_out({i})"] for i in (0, 2, 3, 5, 6, 8, 9, 11)]
     assert sizes == [124, 62, 58, 29, 25, 12, 8, 4]
-    assert section_values(s, "12: Flatten")["features"] == 4096
+    assert [s[f"W_out({i})"] for i in (0, 2, 3, 5, 6, 8, 9, 11)] == sizes
+    assert section_values(s, "12: Flatten")["features(12)"] == 4096
     dense = [section_values(s, f"{i}: Linear")[f"params({i})"] for i in (13, 15, 17)]
     assert dense == [4195328, 524800, 1026]
     assert s["total parameters"] == 5799234 == model.num_parameters()
     text = render(s)
     assert "params(0) = (k·k·C_in + 1)·C_out = (5·5·3 + 1)·32 = 2432" in text
-    assert "H_out = ⌊(H_in + 2·p − k)/s⌋ + 1 = ⌊(128 + 2·0 − 5)/1⌋ + 1 = 124" in text
+    assert "H_out(0) = ⌊(H_in + 2·p − k)/s⌋ + 1 = ⌊(128 + 2·0 − 5)/1⌋ + 1 = 124" in text
+    assert "MACs(0) = C_out·H_out(0)·W_out(0)·k·k·C_in" in text
 
 
 def test_bottleneck_multiplications():
@@ -57,7 +59,7 @@ def test_strided_dilated_grouped_and_transposed_layers_match_their_shapes():
         shapes.append(tuple(x.shape[1:]))
     for i, shape in enumerate(shapes):
         vals = section_values(s, f"{i}: ")
-        assert (vals["H_out"], vals["W_out"]) == shape[1:], i
+        assert (vals[f"H_out({i})"], vals[f"W_out({i})"]) == shape[1:], i
     assert s["params(0)"] == model[0].num_parameters() and s["params(2)"] == model[2].num_parameters()
     s.verify()
 
@@ -80,3 +82,159 @@ def test_receptive_field_of_a_fully_connected_layer_is_the_whole_image():
                           nn.Linear(16 * 5 * 5, 120))
     s = explain_receptive_field(model, (1, 32, 32))
     assert s["r_4"] == 16 and s["r_5"] == 32
+
+
+def test_every_layer_has_its_own_size_names_and_formulas_use_them():
+    model = nn.Sequential(nn.Conv2d(1, 4, 3, padding="same"), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(4 * 4 * 4, 3))
+    s = explain_architecture(model, (1, 8, 8))
+    assert (s["H_out(0)"], s["W_out(0)"], s["H_out(1)"], s["W_out(1)"]) == (8, 8, 4, 4)
+    assert s["features(2)"] == 64 and s["p(0)"] == 1
+    shown = [st.name for st in s.steps() if not st.hidden]
+    assert "H_out" not in shown and "features" not in shown
+    assert len(shown) == len(set(shown))  # every printed quantity can be asked for by its name
+    text = render(s)
+    assert "MACs(0) = C_out·H_out(0)·W_out(0)·k·k·C_in = 4·8·8·3·3·1 = 2304" in text
+    assert "features(2) = C·H·W = 4·4·4 = 64" in text
+    s.verify()
+
+
+@pytest.mark.parametrize("cls,kwargs", [
+    ("RNN", {}), ("LSTM", {}), ("GRU", {}), ("LSTM", {"bias_style": "single"}), ("GRU", {"bias": False}),
+    ("RNN", {"num_layers": 3}), ("LSTM", {"num_layers": 2, "bidirectional": True}),
+    ("GRU", {"bidirectional": True, "bias_style": "single"}), ("RNN", {"nonlinearity": "relu", "num_layers": 2}),
+])
+def test_recurrent_parameter_formulas_match_torch(cls, kwargs):
+    import torch
+
+    d, h = 5, 7
+    model = nn.Sequential(getattr(nn, cls)(d, h, batch_first=True, **kwargs))
+    s = explain_architecture(model, (4, d))
+    s.verify()
+    torch_kwargs = {k: v for k, v in kwargs.items() if k != "bias_style"}
+    ref = getattr(torch.nn, cls)(d, h, batch_first=True, **torch_kwargs)
+    count = sum(p.numel() for p in ref.parameters())
+    if kwargs.get("bias_style") == "single":  # one bias per gate: torch's b_hh left out
+        count -= sum(p.numel() for n, p in ref.named_parameters() if n.startswith("bias_hh"))
+    assert s["params(0)"] == count == model.num_parameters()
+    directions = 2 if kwargs.get("bidirectional") else 1
+    assert s["features(0)"] == directions * h == ref(torch.zeros(1, 4, d))[0].shape[-1]
+
+
+def test_lstm_formulas_textbook_and_torch():
+    s = explain_architecture(nn.Sequential(nn.LSTM(128, 128, batch_first=True, bias_style="single")), (10, 128))
+    assert "params(0) = G·(h·(d + h) + h) = 4·(128·(128 + 128) + 128) = 131584" in render(s)
+    s = explain_architecture(nn.Sequential(nn.LSTM(3, 5, batch_first=True)), (10, 3))
+    assert "params(0) = G·(h·(d + h) + 2·h) = 4·(5·(3 + 5) + 2·5) = 200" in render(s)
+    s = explain_architecture(nn.Sequential(nn.RNN(4, 12, bias=False, batch_first=True)), (10, 4))
+    assert "params(0) = G·h·(d + h) = 1·12·(4 + 12) = 192" in render(s)
+
+
+def test_embedding_then_lstm_then_linear_problem(tmp_path):
+    from chalkgrad.explain.problem import load_problem, solve_problem
+
+    path = tmp_path / "p.yaml"
+    path.write_text("kind: architecture\ninput: [30]\nlayers:\n  - embedding: {num_embeddings: 1000, embedding_dim: 16}"
+                    "\n  - gru: {hidden_size: 8, bidirectional: true}\n  - linear: {out_features: 2}\n",
+                    encoding="utf-8")
+    s = solve_problem(load_problem(path))
+    import torch
+
+    ref = [torch.nn.Embedding(1000, 16), torch.nn.GRU(16, 8, bidirectional=True), torch.nn.Linear(16, 2)]
+    for i, m in enumerate(ref):
+        assert s[f"params({i})"] == sum(p.numel() for p in m.parameters())
+    assert s["features(0)"] == 16 and s["features(1)"] == 16
+    assert "params(0) = V·e = 1000·16 = 16000" in render(s)
+    assert "input (30, 16) → output (30, 16)" in render(s)
+
+
+@pytest.mark.parametrize("layer,message", [
+    ("lstm: {hidden_size: 4, batch_first: false}", r"p.yaml:5: layers\[1\].lstm.batch_first: shapes here are one "
+                                                   r"sample \(seq_len, features\)"),
+    ("lstm: {hidden_size: 4, dropout: 0.5, proj: 2}", r"p.yaml:5: layers\[1\].lstm: unknown option 'dropout'"),
+    ("lstm: {}", r"p.yaml:5: layers\[1\].lstm: .*hidden_size"),
+    ("lstm: {hidden_size: 4, bias_style: keras}", r"p.yaml:5: layers\[1\].lstm: .*bias_style must be"),
+    ("embedding: {num_embeddings: 4, embedding_dim: 2, max_norm: 1}",
+     r"p.yaml:5: layers\[1\].embedding: unknown option 'max_norm'"),
+])
+def test_recurrent_and_embedding_errors(tmp_path, layer, message):
+    from chalkgrad.errors import ProblemError
+    from chalkgrad.explain.problem import load_problem, solve_problem
+
+    path = tmp_path / "p.yaml"
+    path.write_text(f"kind: architecture\ninput: [5, 3]\nlayers:\n  - identity\n  - {layer}\n", encoding="utf-8")
+    with pytest.raises(ProblemError, match=message):
+        solve_problem(load_problem(path))
+
+
+def test_recurrent_layer_needs_a_sequence(tmp_path):
+    from chalkgrad.errors import ProblemError
+    from chalkgrad.explain.problem import load_problem, solve_problem
+
+    path = tmp_path / "p.yaml"
+    path.write_text("kind: architecture\ninput: [3, 8, 8]\nlayers:\n  - rnn: {hidden_size: 4}\n", encoding="utf-8")
+    with pytest.raises(ProblemError, match=r"p.yaml:4: layers\[0\].rnn: expects a sequence \(seq_len, features\) "
+                                           r"per sample, got \(3, 8, 8\)"):
+        solve_problem(load_problem(path))
+
+
+_RECURRENT_PROBLEM = """kind: architecture
+input: [6, 4]
+layers:
+  - lstm: {hidden_size: 3, bias_style: single}
+  - gru: {hidden_size: 2, num_layers: 2, bidirectional: true}
+  - linear: {out_features: 1}
+"""
+
+
+def _fuzz_values():
+    from hypothesis import strategies as st
+
+    scalars = st.one_of(st.none(), st.booleans(), st.integers(-(10**6), 10**6), st.floats(allow_nan=True, width=32),
+                        st.text(max_size=5), st.sampled_from(["torch", "single", "relu", "tanh"]))
+    keys = st.one_of(st.sampled_from(["hidden_size", "num_layers", "bias", "bias_style", "bidirectional",
+                                      "batch_first", "embedding_dim", "num_embeddings", "dropout"]),
+                     st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs")), max_size=4))
+    return st.recursive(scalars, lambda c: st.one_of(st.lists(c, max_size=3), st.dictionaries(keys, c, max_size=3)),
+                        max_leaves=6)
+
+
+@pytest.fixture
+def solve_cli():
+    import argparse
+
+    from chalkgrad.explain.command import add_solve_parser
+
+    def run(argv):
+        parser = argparse.ArgumentParser()
+        add_solve_parser(parser.add_subparsers())
+        args = parser.parse_args(["solve", *argv])
+        return args.func(args)
+
+    return run
+
+
+def test_mutated_recurrent_problems_never_crash(tmp_path, capsys, solve_cli):
+    import yaml
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(key_path=st.sampled_from([("layers", 0, "lstm"), ("layers", 0, "lstm", "hidden_size"),
+                                     ("layers", 1, "gru", "num_layers"), ("layers", 1, "gru", "bias_style"),
+                                     ("layers", 1), ("input",), ("layers", 0, "lstm", "bidirectional")]),
+           value=_fuzz_values())
+    def check(key_path, value):
+        doc = yaml.safe_load(_RECURRENT_PROBLEM)
+        node = doc
+        for key in key_path[:-1]:
+            node = node[key]
+        node[key_path[-1]] = value
+        path = tmp_path / "m.yaml"
+        path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+        code = solve_cli([str(path)])
+        err = capsys.readouterr().err
+        assert code in (0, 2)
+        if code == 2:
+            assert err.count("\n") == 1 and "m.yaml" in err and "Traceback" not in err
+
+    check()

@@ -78,6 +78,25 @@ CASES = [
     ("L = mse(a, b) + bce(p, 1) + hinge(a, -1)", {"a": 0.4, "b": -1.0, "p": 0.7}, ["a", "p"],
      lambda a, b, p: {"L": (a - b) ** 2 + TF.binary_cross_entropy(p, torch.tensor(1.0, dtype=torch.float64))
                       + torch.clamp(1 + a, min=0)}),
+    # rounding and steps: piecewise constant, derivative 0 (torch's floor/ceil/round/sign give 0 too)
+    ("f = floor(x*2.5)*y + ceil(y)*x + round(x + y) + step(x - 1)*y + sign(y)*x",
+     {"x": 1.3, "y": -2.5}, ["x", "y"],
+     lambda x, y: {"f": torch.floor(x * 2.5) * y + torch.ceil(y) * x + torch.round(x + y)
+                   + torch.relu(torch.sign(x - 1)) * y + torch.sign(y) * x}),
+    ({"r": "round(v)", "fl": "floor(v)", "c": "ceil(v)", "s": "step(v)", "f": "sum(r*v + fl + c*s)"},
+     {"v": [0.5, 2.5, -0.5, 0.0, -1.7]}, ["v"],
+     lambda v: {"r": torch.round(v), "fl": torch.floor(v), "c": torch.ceil(v),
+                "s": torch.heaviside(v.detach(), v.new_zeros(())),
+                "f": (torch.round(v) * v + torch.floor(v) + torch.ceil(v) * torch.relu(torch.sign(v))).sum()}),
+    # zeros: 0·ln 0 = 0 in kl_div's reference; bce predictions of 0 and 1 (logs clamped at −100, as torch)
+    ("L = kl_div(p, q)", {"p": [0.0, 0.5, 0.5, 0.0], "q": [0.1, 0.2, 0.3, 0.4]}, ["q"],
+     lambda p, q: {"L": TF.kl_div(q.log(), p, reduction="sum")}),
+    ({"q": "softmax(z)", "L": "kl_div(p, q)"}, {"p": [0.0, 1.0, 0.0], "z": [0.2, 0.1, -0.3]}, ["z"],
+     lambda p, z: {"L": TF.kl_div(torch.log_softmax(z, 0), p, reduction="sum")}),
+    ("L = bce(p, t)", {"p": [0.0, 1.0, 0.3, 0.0, 1.0], "t": [0, 1, 1, 1, 0]}, ["p"],
+     lambda p, t: {"L": TF.binary_cross_entropy(p, t)}),
+    ({"p": "sigmoid(z)", "f": "bce(p, 1)"}, {"z": 40.0}, ["z"],  # σ(40) rounds to 1 in float64
+     lambda z: {"p": torch.sigmoid(z), "f": TF.binary_cross_entropy(torch.sigmoid(z), z.new_ones(()))}),
     ({"P": "precision(tp, fp)", "R": "recall(tp, fn)", "F": "f1(tp, fp, fn)"}, {"tp": 40, "fp": 10, "fn": 20},
      ["tp", "fp", "fn"],
      lambda tp, fp, fn: {"P": tp / (tp + fp), "R": tp / (tp + fn), "F": 2 * tp / (2 * tp + fp + fn)}),
@@ -203,7 +222,7 @@ BAD_EXPRESSIONS = [
     ("mse(v, x)", r"the prediction has 3 number\(s\) and the target 1"),
     ("cross_entropy(v, 3)", r"class index must be an integer from 0 to 2"),
     ("cross_entropy(v, [0.5, 0.6, 0])", r"not a probability vector"),
-    ("bce(v, [1, 0, 1])", r"strictly between 0 and 1"),
+    ("bce(v, [1, 0, 1])", r"the predictions must lie in \[0, 1\], got \[0.5, 1.5, 2.0\]"),
     ("mse(v, v * 2)", r"the target\) must be numbers or a given value"),
     ("sqrt(x - 3)", r"not finite"),
 ]
@@ -242,8 +261,95 @@ def test_bad_arguments():
         explain_expression("f = 0 ** x", {"x": 2}, ["x"])
     with pytest.raises(ConfigError, match=r"∂f/∂x = 1/\(2·f\) cannot be evaluated .*not differentiable"):
         explain_expression("f = sqrt(x)", {"x": 0}, ["x"])
-    with pytest.raises(ConfigError, match="is a target and depends on"):
+    with pytest.raises(ConfigError, match="is the target and depends on"):
         explain_expression({"t": "x * 1", "f": "mse(x, x)"}, {"x": 0.5}, ["x"])
+
+
+# ----------------------------------------------------------------------------- rounding, steps, zeros
+def test_heaviside_values_equal_torch_and_its_derivative_is_zero():
+    x = [-1.5, 0.0, 2.0, 0.0]
+    sol = explain_expression({"h": "heaviside(x, v)", "f": "sum(h*x)"}, {"x": x, "v": [0.5, 0.25, 3.0, 1.0]}, ["x"])
+    want = torch.heaviside(torch.tensor(x, dtype=torch.float64), torch.tensor([0.5, 0.25, 3.0, 1.0],
+                                                                               dtype=torch.float64))
+    assert [sol[f"h_{i}"] for i in range(1, 5)] == want.tolist()
+    assert [sol[f"∂h_{i}/∂x_{i}"] for i in range(1, 5)] == [0, 0, 0, 0]
+    assert [sol[f"∂f/∂x_{i}"] for i in range(1, 5)] == want.tolist()  # only the product's own x counts
+    one = explain_expression("f = heaviside(x, 0.5) + heaviside(x - 1, 1)", {"x": 1.0})
+    assert one["u1"] == 1 and one["u3"] == 1  # x > 0, and at exactly 0 the given value
+    sol.verify()
+
+
+def test_rounding_steps_render_their_notes():
+    sol = explain_expression({"r": "round(x)", "c": "ceil(x)", "f": "floor(x) + step(x) + r + c"}, {"x": 2.5}, ["x"])
+    text = render(sol, precision=4)
+    assert "r = round(x) = round(2.5) = 2   (chalkgrad has no round op: the value is NumPy's round; round half " \
+        "to even" in text
+    assert "c = ⌈x⌉ = ⌈2.5⌉ = 3   (chalkgrad has no ceil op" in text
+    assert "u1 = ⌊x⌋ = ⌊2.5⌋ = 2" in text and "u2 = [x > 0] = [2.5 > 0] = 1" in text
+    assert "∂r/∂x = 0   (round(x) is piecewise constant" in text
+    assert sol["∂f/∂x"] == 0
+    tex = render(sol, format="tex", precision=4)
+    assert r"\left\lfloor x \right\rfloor" in tex and r"\operatorname{round}\left(2.5\right)" in tex
+
+
+def test_kl_div_leaves_out_the_zero_terms_of_its_reference():
+    sol = explain_expression("L = kl_div(p, q)", {"p": [0.0, 0.5, 0.5], "q": [0.2, 0.3, 0.5]}, ["q"])
+    text = render(sol, precision=4)
+    assert "L = p_2·ln(p_2/q_2) + p_3·ln(p_3/q_3) = 0.5·ln(0.5/0.3) + 0.5·ln(0.5/0.5) = 0.2554   (the reference " \
+        "distribution is 0 at i = 1: those terms are 0 (0·ln 0 = 0, as PyTorch's kl_div)" in text
+    assert sol["∂L/∂q_1"] == 0
+    zero = explain_expression("L = kl_div(p, q)", {"p": [0.0, 0.0], "q": [0.5, 0.5]})
+    assert zero["L"] == 0 and zero.sections[-1].steps[-1].formula.text() == "0"
+
+
+def test_bce_clamps_the_logs_of_zero_and_one_as_torch():
+    sol = explain_expression("L = bce(p, t)", {"p": [0.0, 1.0], "t": [1, 1]}, ["p"])
+    p = t64([0.0, 1.0])
+    loss = TF.binary_cross_entropy(p, torch.tensor([1.0, 1.0], dtype=torch.float64))
+    loss.backward()
+    assert sol["L"] == loss.item() == 50.0
+    assert [sol["∂L/∂p_1"], sol["∂L/∂p_2"]] == p.grad.tolist()
+    text = render(sol, precision=4)
+    assert "L = −(t_1·(−100) + (1 − t_1)·ln(1 − p_1) + t_2·ln(p_2) + (1 − t_2)·(−100))/2" in text
+    assert "ln 0 is replaced by −100, as PyTorch's binary_cross_entropy" in text
+    assert "∂L/∂p_1 = (p_1 − t_1)/(max(p_1·(1 − p_1), 1e−12)·2)" in text
+
+
+@pytest.mark.parametrize("definitions,values,grads,message", [
+    ("f = bce(p, 1)", {"p": 1.2}, [], r"the predictions must lie in \[0, 1\], got \[1.2\]"),
+    ({"p": "x*2", "f": "bce(p, 1)"}, {"x": 0.6}, [], r"f: bce: the predictions must lie in \[0, 1\], got \[1.2\]"),
+    ("f = kl_div(p, q)", {"p": [-0.1, 1.1], "q": [0.5, 0.5]}, [], r"p must be probabilities \(from 0 to 1\)"),
+    ("f = kl_div(p, q)", {"p": [0.5, 0.5], "q": [0.0, 1.0]}, [], r"q must be probabilities greater than 0"),
+    ({"q": "x*[0, 1]", "f": "kl_div(p, q)"}, {"x": 1.0, "p": [0.5, 0.5]}, [], r"q must be probabilities greater"),
+    ("f = heaviside(x, x*2)", {"x": 1.0}, [], r"argument 2 \(the value at 0\) must be numbers or a given value"),
+    ("f = heaviside(x, v)", {"x": 1.0, "v": 0.5}, ["v"], r"argument 2 is the value at 0 and depends on v"),
+    ("f = floor(x, 2)", {"x": 1.0}, [], r"floor takes 1 argument"),
+    ("f = heaviside(x)", {"x": 1.0}, [], r"heaviside takes 2 argument"),
+    ("f = round(v) + w", {"v": [1.0, 2.0], "w": [1.0, 2.0, 3.0]}, [], r"2 and 3 numbers; element by element"),
+    ("floor = x", {"x": 1.0}, [], r"cannot be a name"),
+])
+def test_bad_rounding_and_zero_inputs_are_refused(definitions, values, grads, message):
+    with pytest.raises(ConfigError, match=message):
+        explain_expression(definitions, values, grads)
+
+
+def test_bad_new_functions_in_a_problem_file_name_the_line(tmp_path, capsys):
+    text = BASE.replace("  b: a + z", "  b: heaviside(a, a)")
+    with pytest.raises(ProblemError, match=r"p.yaml:6: define.b: heaviside: argument 2 \(the value at 0\) must be"):
+        solve_text(tmp_path, text)
+    text = BASE.replace("  b: a + z", "  b: kl_div([0.5, 0.5], [1, 0])")
+    with pytest.raises(ProblemError, match=r"p.yaml:6: define.b: kl_div: q must be probabilities greater than 0"):
+        solve_text(tmp_path, text)
+    assert solve_cli([str(tmp_path / "p.yaml")]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_displayed_carry_rounds_through_floor_and_step():
+    sol = explain_expression({"a": "x/3", "f": "floor(a*3) + step(a - 0.333)"}, {"x": 1.0})
+    assert sol["f"] == 2  # (1/3)·3 is exactly 1.0 in float64, and 1/3 − 0.333 > 0
+    shown = sol.carried("displayed", 2)
+    assert shown["a"] == 0.33 and shown["f"] == 0  # 0.33·3 = 0.99 → 0, and 0.33 − 0.333 < 0 → 0
+    assert {d.name for d in shown.differences} >= {"f"}
 
 
 # ----------------------------------------------------------------------------- problem files
@@ -269,6 +375,7 @@ def test_problem_file_values(tmp_path):
 GOLDEN_CASES = [
     ("expr_computation_graph.yaml", "text", 4, "expr_computation_graph.txt"),
     ("expr_sigmoid_neuron.yaml", "tex", 4, "expr_sigmoid_neuron.tex"),
+    ("expr_rounding_steps.yaml", "text", 4, "expr_rounding_steps.txt"),
 ]
 
 
@@ -339,7 +446,8 @@ def test_problem_file_solution_and_key(tmp_path, capsys):
 # ----------------------------------------------------------------------------- fuzz
 _TOKENS = ["x", "y", "v", "a", "w", "1", "2.5", "-3", "1e308", "0", "+", "-", "*", "/", "**", "(", ")", ",", " ",
            "[1, 2, 3]", "exp(", "log(", "sqrt(", "softmax(", "sum(", "dot(", "max(", "mse(", "cross_entropy(",
-           "bce(", "kl_div(", "hinge(", "f1(", "sigmoid(", "__import__(", ".", "[", "]", "'s'", "lambda", ":", "**9"]
+           "bce(", "kl_div(", "hinge(", "f1(", "sigmoid(", "__import__(", ".", "[", "]", "'s'", "lambda", ":", "**9",
+           "floor(", "ceil(", "round(", "step(", "sign(", "heaviside(", "[0, 0.5, 0.5]", "1.0"]
 _expr_text = st.lists(st.sampled_from(_TOKENS), min_size=1, max_size=12).map("".join)
 _scalars = st.one_of(st.none(), st.booleans(), st.integers(-(10**6), 10**6), st.floats(allow_nan=True, width=32),
                      st.text(max_size=6), _expr_text)

@@ -49,7 +49,7 @@ def test_cnn_problem_shapes_parameters_and_receptive_field(tmp_path):
     assert s["total parameters"] == (3 * 9 + 1) * 16 + (16 * 25 + 1) * 32 + (32 * 6 * 6 + 1) * 10
     assert s["r_3"] == 12
     text = render(s)
-    assert "H_out = ⌊(H_in + 2·p − k)/s⌋ + 1 = ⌊(32 + 2·1 − 3)/1⌋ + 1 = 32" in text
+    assert "H_out(0) = ⌊(H_in + 2·p − k)/s⌋ + 1 = ⌊(32 + 2·1 − 3)/1⌋ + 1 = 32" in text
 
 
 BAD = [
@@ -142,6 +142,69 @@ def test_mutated_files_never_crash(tmp_path, capsys, which, key_path, value):
         node[key_path[-1]] = value
     except (KeyError, IndexError, TypeError):
         return
+    path = tmp_path / "m.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    code = solve_cli([str(path)])
+    err = capsys.readouterr().err
+    assert code in (0, 2)
+    if code == 2:
+        assert err.count("\n") == 1 and "m.yaml" in err
+
+
+# ----------------------------------------------------------------------------- optimizer: variants
+SCHED = ADAM.replace("{name: adam, lr: 0.01, betas: [0.5, 0.9], eps: 1.0e-8}", "{name: sgd, lr: 0.1}").replace(
+    "steps: 1", "steps: 3") + "lr_schedule: {name: StepLR, step_size: 2, gamma: 0.5}\n"
+
+
+def test_optimizer_problem_with_a_schedule_and_without_bias_correction(tmp_path):
+    s = solve_text(tmp_path, SCHED)
+    assert [s["η_0"], s["η_1"], s["η_2"]] == [0.1, 0.1, 0.05]
+    # w1 ← w1 − η_t·6·w1: 1.5 → 0.6 → 0.24 (η_1 = 0.1) → 0.168 (η_2 = 0.05)
+    assert [s["w1_1"], s["w1_2"], s["w1_3"]] == pytest.approx([0.6, 0.24, 0.168], rel=1e-12)
+    text = ADAM.replace("eps: 1.0e-8}", "eps: 1.0e-8, bias_correction: false}")
+    s = solve_text(tmp_path, text)
+    assert s["w1_1"] == pytest.approx(1.5 - 0.01 * 4.5 / (8.1 ** 0.5 + 1e-8), rel=1e-14)
+
+
+BAD_VARIANTS = [
+    (ADAM, "eps: 1.0e-8}", "eps: 1.0e-8, bias_correction: 0}",
+     r"p.yaml:4: optimizer.bias_correction: expected true or false, got 0"),
+    (SCHED, "name: sgd, lr: 0.1", "name: sgd, lr: 0.1, bias_correction: false",
+     r"p.yaml:4: optimizer.bias_correction: bias_correction is an Adam/AdamW option; sgd has no bias correction"),
+    (SCHED, "name: StepLR", "name: LambdaLR", r"p.yaml:9: lr_schedule: unknown or unsupported schedule 'LambdaLR'"),
+    (SCHED, "step_size: 2", "step_size: 0", r"p.yaml:9: lr_schedule: StepLR: invalid step_size=0"),
+    (SCHED, "step_size: 2", "step_sizes: 2", r"p.yaml:9: lr_schedule: StepLR has no argument 'step_sizes'"),
+    (SCHED, "gamma: 0.5}", "gamma: [0.5]}", r"p.yaml:9: lr_schedule.gamma: expected a number \(milestones: a list"),
+    (SCHED, "{name: StepLR, step_size: 2, gamma: 0.5}", "StepLR",
+     r"p.yaml:9: lr_schedule: expected a mapping with a name"),
+    (SCHED, "name: sgd, lr: 0.1", "name: rprop, lr: 0.1", r"p.yaml:9: lr_schedule: .*does not apply to rprop"),
+    (SCHED, "lr_schedule:", "lr_schedules:", r"p.yaml:9: problem: unknown key 'lr_schedules'"),
+]
+
+
+@pytest.mark.parametrize("base,old,new,message", BAD_VARIANTS, ids=[b[2][:30] for b in BAD_VARIANTS])
+def test_bad_optimizer_variants(tmp_path, capsys, base, old, new, message):
+    assert old in base
+    with pytest.raises(ProblemError, match=message):
+        solve_text(tmp_path, base.replace(old, new))
+    assert solve_cli([str(tmp_path / "p.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    key_path=st.sampled_from([("lr_schedule",), ("lr_schedule", "name"), ("lr_schedule", "gamma"),
+                              ("lr_schedule", "step_size"), ("lr_schedule", "milestones"), ("lr_schedule", "T_max"),
+                              ("optimizer", "bias_correction"), ("optimizer", "name")]),
+    value=_values,
+)
+def test_mutated_schedules_never_crash(tmp_path, capsys, key_path, value):
+    doc = yaml.safe_load(SCHED)
+    node = doc
+    for key in key_path[:-1]:
+        node = node[key]
+    node[key_path[-1]] = value
     path = tmp_path / "m.yaml"
     path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
     code = solve_cli([str(path)])

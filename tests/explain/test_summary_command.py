@@ -32,7 +32,7 @@ def test_lenet5_with_formulas(capsys):
     code, out, _ = run(["lenet5", "--explain"], capsys)
     assert code == 0
     assert "Total params: 61,706" in out
-    assert "H_out = ⌊(H_in + 2·p − k)/s⌋ + 1 = ⌊(32 + 2·0 − 5)/1⌋ + 1 = 28" in out
+    assert "H_out(features.0) = ⌊(H_in + 2·p − k)/s⌋ + 1 = ⌊(32 + 2·0 − 5)/1⌋ + 1 = 28" in out
     assert "total parameters" in out and "61706" in out
 
 
@@ -63,3 +63,11 @@ def test_skip_init_leaves_weights_undrawn_and_restores():
     assert layer.num_parameters() == 8
     drawn = nn.init.uniform_(nn.Parameter(np.full((2, 2), 7.0)))
     assert np.all(drawn.detach().numpy() < 1.0)
+
+
+def test_recurrent_problem_file_with_formulas(capsys):
+    path = str(ROOT / "examples" / "problems" / "course" / "bits_keras_embedding_lstm_summary.yaml")
+    code, out, _ = run([path, "--explain"], capsys)
+    assert code == 0 and "Total params: 2,691,713" in out
+    assert "params(1) = G·(h·(d + h) + h) = 4·(128·(128 + 128) + 128) = 131584" in out
+    assert "features(0) = e = 128" in out

@@ -7,6 +7,13 @@ for each layer, the output-size formula with the numbers put in
 :func:`explain_receptive_field` writes the receptive-field recurrence
 (``r = r_prev + (k − 1)·d·j_prev``, ``j = j_prev·s``) layer by layer.
 
+Every per-layer quantity carries the layer's path, so each layer's can be asked for by name:
+``H_out(3)``, ``W_out(3)`` (``L_out(3)`` in 1-D), ``features(5)`` (a flattened length, or the
+feature size of an embedding or recurrent layer), ``params(3)``, ``MACs(3)``; a padding the
+library derived (``padding='same'``) is kept as ``p(3)``. Recurrent layers (RNN, GRU, LSTM) show
+``G·(h·(d + h) + n_b·h)`` per layer and direction (n_b = 2 for PyTorch's b_ih and b_hh, 1 for
+``bias_style='single'`` as Keras and textbooks), embeddings ``V·e``.
+
 The values come from the layers' own static arithmetic (``output_shape``, ``macs``,
 ``num_parameters``, and :func:`chalkgrad.nn.summary.receptive_field`); the formulas are
 checked against them (:meth:`~.steps.Solution.verify`), so they cannot disagree.
@@ -76,8 +83,10 @@ def explain_architecture(model, input_size, *, batch_size: int = 1, title: str |
     """
     shape = tuple(int(d) for d in input_size)
     sol = Solution(title or f"Architecture arithmetic for an input of shape {_fmt_shape(shape)}")
-    sol.conventions.append("Shapes are (channels, height, width) per sample, as in PyTorch; MACs count "
-                           "multiply-accumulates of one sample; parameters count weights and biases.")
+    sol.conventions.append("Shapes are per sample, as in PyTorch: (channels, height, width) for images, "
+                           "(seq_len, features) for sequences; MACs count multiply-accumulates of one sample; "
+                           "parameters count weights and biases. Per-layer quantities carry the layer's path: "
+                           "H_out(3), params(3).")
     batched = (batch_size,) + shape
     total_params = []
     total_macs = []
@@ -97,7 +106,7 @@ def explain_architecture(model, input_size, *, batch_size: int = 1, title: str |
             f"input {_fmt_shape(batched[1:])} → output {_fmt_shape(out_batched[1:])}"
         _rename_totals(sec, layer.path)
         for st in sec.steps:
-            if not st.hidden and (st.name.endswith("_out") or st.name.startswith("params(") or st.name == "features"):
+            if not st.hidden and st.name.split("(")[0] in _ANSWERS:
                 st.answer = True
         total_params.append(Sym(f"params({layer.path})"))
         total_macs.append(Sym(f"MACs({layer.path})"))
@@ -120,10 +129,32 @@ def _ensure(sec, name, value):
         _hidden(sec, name, value)
 
 
+#: Per-layer quantities: named ``<name>(<path>)`` (``H_out(3)``, ``params(3)``) so every layer's can be asked for.
+_PER_LAYER = ("H_out", "W_out", "L_out", "features", "params", "MACs", "buffers")
+_ANSWERS = ("H_out", "W_out", "L_out", "features", "params")
+#: Hyperparameters that also get a hidden per-layer alias (``p(0)``), so a problem can ask for a derived padding.
+_ALIASED = ("p", "p_h", "p_w")
+
+
 def _rename_totals(sec, path):
+    """Name the section's per-layer quantities after the layer (``H_out`` → ``H_out(3)``), formulas included."""
+    mapping = {n: f"{n}({path})" for n in _PER_LAYER}
+
+    def walk(node):
+        if isinstance(node, Sym) and node.name in mapping:
+            node.name = mapping[node.name]
+        for child in getattr(node, "children", ()):
+            walk(child)
+
+    aliases = []
     for s in sec.steps:
-        if s.name in ("params", "MACs"):
-            s.name = f"{s.name}({path})"
+        if s.formula is not None:
+            walk(s.formula)
+        if s.name in mapping:
+            s.name = mapping[s.name]
+        elif s.hidden and s.name in _ALIASED:
+            aliases.append(Step(f"{s.name}({path})", s.value, None, "", False, hidden=True))
+    sec.steps += aliases
 
 
 # ----------------------------------------------------------------------------- per layer type
@@ -253,20 +284,53 @@ def _passthrough(sec, m, in_shape, out_shape, params, macs):
 
 
 def _recurrent(sec, m, in_shape, out_shape, params, macs):
+    """G·(h·(d + h) + n_b·h) per layer and direction: G gates (RNN 1, GRU 3, LSTM 4), each with W_ih (h×d),
+    W_hh (h×h) and n_b bias vectors (2 with bias_style torch: b_ih and b_hh; 1 with single; 0 without bias);
+    layers after the first read the D·h outputs of the previous one (D = 2 when bidirectional)."""
     gates = {"RNN": 1, "LSTM": 4, "GRU": 3}[type(m).__name__]
+    layers = int(getattr(m, "num_layers", 1))
+    directions = 2 if getattr(m, "bidirectional", False) else 1
+    n_b = 0 if not m.bias else (2 if getattr(m, "bias_style", "torch") == "torch" else 1)
     _hidden(sec, "d", m.input_size)
     _hidden(sec, "h", m.hidden_size)
-    _hidden(sec, "gates", gates)
-    biases = len([n for n, _ in m.named_parameters() if n.startswith("bias") and n.endswith("_l0")])
-    layers = getattr(m, "num_layers", 1)
-    directions = 2 if getattr(m, "bidirectional", False) else 1
-    if layers == 1 and directions == 1 and not getattr(m, "proj_size", 0):
-        per_gate = add(Mul([Sym("h"), add(Sym("d"), Sym("h"))]), *( [Mul([Num(biases), Sym("h")])] if biases else []))
-        sec.derive("params", Mul([Sym("gates"), per_gate]), params,
-                   note=f"{gates} gate(s), each with W_ih (h×d), W_hh (h×h) and {biases} bias vector(s)")
-    else:
-        sec.derive("params", Num(params), params, note=f"{layers} layer(s), {directions} direction(s)")
-    sec.derive("MACs", Num(macs), macs)
+    _hidden(sec, "G", gates)
+    if getattr(m, "proj_size", 0):
+        sec.derive("params", Num(params), params, note="with a projection: counted from the layer's parameters")
+        sec.derive("MACs", Num(macs), macs, note="from the layer's macs()")
+        return
+
+    def per_gate(n_in):
+        terms = [Mul([Sym("h"), add(n_in, Sym("h"))])]
+        if n_b:
+            terms.append(Mul([Num(n_b), Sym("h")]) if n_b > 1 else Sym("h"))
+        return Mul([Sym("G"), add(*terms)])
+
+    first = per_gate(Sym("d"))
+    if directions > 1:
+        _hidden(sec, "D", directions)
+    formula = first
+    if layers > 1:
+        _hidden(sec, "L", layers)
+        later_in = Mul([Sym("D"), Sym("h")]) if directions > 1 else Sym("h")
+        formula = add(first, Mul([Sub(Sym("L"), Num(1)), per_gate(later_in)]))
+    if directions > 1:
+        formula = Mul([Sym("D"), formula])
+    bias_words = {0: "no bias", 1: "one bias vector (bias_style single, as Keras and textbooks)",
+                  2: "two bias vectors b_ih and b_hh (PyTorch)"}[n_b]
+    sec.derive("params", formula, params,
+               note=f"{gates} gate(s), each with W_ih (h×d), W_hh (h×h) and {bias_words}"
+                    + (f"; {layers} layers" if layers > 1 else "") + ("; both directions" if directions > 1 else ""))
+    sec.derive("features", Mul([Sym("D"), Sym("h")]) if directions > 1 else Sym("h"), out_shape[-1],
+               note="output size at every time step")
+    sec.derive("MACs", Num(macs), macs, note="from the layer's macs(): T·G·h·(d + h) per layer and direction")
+
+
+def _embedding(sec, m, in_shape, out_shape, params, macs):
+    _hidden(sec, "V", m.num_embeddings)
+    _hidden(sec, "e", m.embedding_dim)
+    sec.derive("params", Mul([Sym("V"), Sym("e")]), params, note="one vector of e numbers per word of the vocabulary")
+    sec.derive("features", Sym("e"), out_shape[-1], note="each index becomes its e-dimensional vector")
+    sec.derive("MACs", Num(0), 0, note="a lookup multiplies nothing")
 
 
 _EXPLAINERS = {
@@ -274,7 +338,7 @@ _EXPLAINERS = {
     "MaxPool1d": _pool, "MaxPool2d": _pool, "AvgPool1d": _pool, "AvgPool2d": _pool,
     "Linear": _linear, "Flatten": _flatten,
     "BatchNorm1d": _batchnorm, "BatchNorm2d": _batchnorm,
-    "RNN": _recurrent, "LSTM": _recurrent, "GRU": _recurrent,
+    "RNN": _recurrent, "LSTM": _recurrent, "GRU": _recurrent, "Embedding": _embedding,
 }
 
 

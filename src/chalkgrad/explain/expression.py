@@ -59,14 +59,24 @@ class ExpressionError(ConfigError):
 
 
 # ----------------------------------------------------------------------------- formula nodes beyond expr.py
+def _heaviside(x: float, at_zero: float) -> float:
+    return 1.0 if x > 0 else at_zero if x == 0 else 0.0
+
+
 _EXTRA_FUNCS = {
     "sin": (math.sin, r"\sin"), "cos": (math.cos, r"\cos"), "max": (max, r"\max"), "min": (min, r"\min"),
+    "round": (lambda v: float(round(v)), r"\operatorname{round}"),  # half to even, as NumPy and PyTorch
+    "heaviside": (_heaviside, r"H"),
 }
 
 
 @dataclass(eq=False)
 class Fn(Expr):
-    """sin, cos (one argument) and max, min (two), which expr.Call does not have."""
+    """sin, cos, round (one argument) and max, min, heaviside (two), which expr.Call does not have.
+
+    ``round`` rounds half to even (round(2.5) = 2), as ``numpy.round`` and ``torch.round``;
+    ``heaviside(x, v)`` is 1 for x > 0, 0 for x < 0 and v at x = 0, as ``torch.heaviside``.
+    """
 
     fn: str
     args: list
@@ -100,7 +110,9 @@ class _Op:
 
     nargs: tuple = (1,)
     no_grad: tuple = ()  # argument positions with no gradient shown (targets of losses)
+    fixed_what: str = "the target"  # what an argument in no_grad is, for messages
     note: str = ""
+    forward_note: str = ""  # a remark printed with the forward value (set by compute() where it depends on values)
     note_args: tuple | None = None  # argument positions whose local derivative gets the note (None: all)
 
     def __init__(self, name):
@@ -280,25 +292,59 @@ def _values_of(node, what):
     return np.atleast_1d(node.values)
 
 
+#: PyTorch's floor for p·(1 − p) in the BCE gradient (1e-12 rounded to float32), as chalkgrad's binary_cross_entropy.
+_BCE_EPS = float(np.float32(1e-12))
+_LOG_FLOOR = -100.0  # PyTorch (and chalkgrad) clamp each log of binary_cross_entropy at −100
+
+
+class _Labelled(Num):
+    """A constant printed by its label (1e−12 would print as the 0 of rounding noise)."""
+
+    def __init__(self, value, label, tex_label):
+        super().__init__(value, label)
+        self.tex_label = tex_label
+
+    def tex(self, values=None, precision=6):
+        return self.tex_label
+
+
 class _BCE(_Loss):
     note = "binary cross-entropy, mean over the n outputs: ∂L/∂p_i = (p_i − t_i)/(p_i·(1 − p_i)·n)"
 
     def check(self, args):
-        if args[0].values is not None and not np.all((args[0].values > 0) & (args[0].values < 1)):
-            raise ConfigError("bce: the predictions must lie strictly between 0 and 1")
+        if args[0].values is not None and not np.all((args[0].values >= 0) & (args[0].values <= 1)):
+            raise ConfigError(f"bce: the predictions must lie in [0, 1], got {np.atleast_1d(args[0].values).tolist()}")
         t = _values_of(args[1], "bce: the targets")
         if not np.all((t >= 0) & (t <= 1)):
             raise ConfigError(f"bce: the targets must lie in [0, 1], got {t.tolist()}")
 
     def compute(self, p, t):
-        if not np.all((p.data > 0) & (p.data < 1)):
-            raise ConfigError(f"bce: the predictions must lie strictly between 0 and 1, got {p.data.tolist()}")
+        if not np.all((p.data >= 0) & (p.data <= 1)):
+            raise ConfigError(f"bce: the predictions must lie in [0, 1], got {np.atleast_1d(p.data).tolist()}")
+        pv = np.atleast_1d(np.asarray(p.data, dtype=np.float64))
+        with np.errstate(divide="ignore"):
+            self._clamp_p = np.log(pv) < _LOG_FLOOR  # where the library uses −100 for ln p
+            self._clamp_q = np.log1p(-pv) < _LOG_FLOOR  # ... and for ln(1 − p)
+        self._clamp_d = (1.0 - pv) * pv < _BCE_EPS  # where the gradient's denominator is floored
+        if self._clamp_p.any() or self._clamp_q.any():
+            self.forward_note = ("a prediction of 0 or 1: ln 0 is replaced by −100, as PyTorch's "
+                                 "binary_cross_entropy (and chalkgrad's) clamp each log at −100")
+        if self._clamp_d.any():
+            self.note = (type(self).note + "; where p_i·(1 − p_i) < 1e-12 (p_i = 0 or 1) the denominator is "
+                         "max(p_i·(1 − p_i), 1e-12), as PyTorch, so the gradient stays finite")
         return _F().binary_cross_entropy(p, t)
+
+    def _clamped(self, name, i):
+        flags = getattr(self, name, None)
+        return flags is not None and i < len(flags) and bool(flags[i])
 
     def formula(self, k, A):
         n = len(A[0])
-        terms = [add(Mul([t, Call("ln", p)]), Mul([Sub(Num(1), t), Call("ln", Sub(Num(1), p))]))
-                 for p, t in zip(A[0], A[1])]
+        terms = []
+        for i, (p, t) in enumerate(zip(A[0], A[1])):
+            ln_p = Num(_LOG_FLOOR) if self._clamped("_clamp_p", i) else Call("ln", p)
+            ln_q = Num(_LOG_FLOOR) if self._clamped("_clamp_q", i) else Call("ln", Sub(Num(1), p))
+            terms.append(add(Mul([t, ln_p]), Mul([Sub(Num(1), t), ln_q])))
         total = Neg(add(*terms)) if n == 1 else Neg(Add(terms))
         return Div(total, Num(n)) if n > 1 else total
 
@@ -306,7 +352,10 @@ class _BCE(_Loss):
         n = len(A[0])
         out = {}
         for i, (p, t) in enumerate(zip(A[0], A[1])):
-            den = Mul([p, Sub(Num(1), p)] + ([Num(n)] if n > 1 else []))
+            pq = Mul([p, Sub(Num(1), p)])
+            if self._clamped("_clamp_d", i):
+                pq = Fn("max", [pq, _Labelled(_BCE_EPS, "1e−12", r"10^{-12}")])
+            den = Mul([pq, Num(n)]) if n > 1 else pq
             out[i] = Div(Sub(p, t), den)
         return out
 
@@ -365,6 +414,7 @@ class _CrossEntropy(_Op):
 
 class _KL(_Loss):
     no_grad = (0,)
+    fixed_what = "the reference distribution p"
     note = "KL(p‖q) = Σ p_i·ln(p_i/q_i); gradient with respect to q: ∂KL/∂q_i = −p_i/q_i"
 
     def shape(self, shapes):
@@ -373,18 +423,28 @@ class _KL(_Loss):
 
     def check(self, args):
         p = _values_of(args[0], "kl_div: p (the reference distribution)")
-        if not np.all((p > 0) & (p <= 1)):
-            raise ConfigError(f"kl_div: p must be probabilities greater than 0, got {p.tolist()}")
+        if not np.all((p >= 0) & (p <= 1)):
+            raise ConfigError(f"kl_div: p must be probabilities (from 0 to 1), got {p.tolist()}")
         if args[1].values is not None and not np.all((args[1].values > 0) & (args[1].values <= 1)):
-            raise ConfigError(f"kl_div: q must be probabilities greater than 0, got {args[1].values.tolist()}")
+            raise ConfigError(f"kl_div: q must be probabilities greater than 0 (ln q_i is needed; PyTorch gives "
+                              f"nan or ∞ for q_i = 0), got {args[1].values.tolist()}")
+        self.p = p
+        if np.any(p == 0):
+            zeros = ", ".join(str(i + 1) for i in np.flatnonzero(p == 0))
+            self.forward_note = (f"the reference distribution is 0 at i = {zeros}: those terms are 0 (0·ln 0 = 0, "
+                                 "as PyTorch's kl_div) and are left out of the sum")
 
     def compute(self, p, q):
         if not np.all((q.data > 0) & (q.data <= 1)):
-            raise ConfigError(f"kl_div: q must be probabilities greater than 0, got {q.data.tolist()}")
+            raise ConfigError(f"kl_div: q must be probabilities greater than 0 (ln q_i is needed; PyTorch gives "
+                              f"nan or ∞ for q_i = 0), got {np.atleast_1d(q.data).tolist()}")
         return _F().kl_div(q.log(), p, reduction="sum")
 
     def formula(self, k, A):
-        return add(*[Mul([p, Call("ln", Div(p, q))]) for p, q in zip(A[0], A[1])])
+        p_values = getattr(self, "p", None)
+        terms = [Mul([p, Call("ln", Div(p, q))]) for i, (p, q) in enumerate(zip(A[0], A[1]))
+                 if p_values is None or p_values[i] != 0]
+        return add(*terms) if terms else Num(0)
 
     def partials(self, k, j, A, O):
         return {i: Neg(Div(p, q)) for i, (p, q) in enumerate(zip(A[0], A[1]))}
@@ -458,12 +518,66 @@ def _build_ops():
         "min": _binary("min", lambda a, b: Fn("min", [a, b]), lambda a, o: _half(Sub(Num(1), _sign(a))),
                        lambda a, o: _half(Add([Num(1), _sign(a)])), lambda a, b: cg().minimum(a, b),
                        "∂min(a, b)/∂a = (1 − sign(a − b))/2: 1 if a < b, 0 if a > b, ½ on a tie"),
+        "floor": _numpy_rounding("floor", lambda a: Call("floor", a), np.floor),
+        "ceil": _numpy_rounding("ceil", lambda a: Call("ceil", a), np.ceil),
+        "round": _numpy_rounding("round", lambda a: Fn("round", [a]), np.round,
+                                 "round half to even (round(2.5) = 2), as NumPy and PyTorch"),
+        "step": _with_forward_note(
+            _unary("step", lambda a: Call("step", a), lambda a, o: Num(0), lambda a: cg().relu(cg().sign(a)),
+                   "step(x) = [x > 0]: 1 if x > 0, else 0 (computed as relu(sign(x)) with chalkgrad's ops); "
+                   "piecewise constant, so its derivative is 0 (undefined at 0)"),
+            "[x > 0] is 1 if x > 0, else 0 (0 at x = 0)"),
+        "sign": _unary("sign", lambda a: Call("sign", a), lambda a, o: Num(0), lambda a: cg().sign(a),
+                       "sign is piecewise constant: derivative 0 (undefined at 0)"),
+        "heaviside": _Heaviside(),
         "sum": _Sum("sum"), "mean": _Mean("mean"), "dot": _Dot("dot"),
         "softmax": _Softmax("softmax"), "log_softmax": _LogSoftmax("log_softmax"),
         "mse": _MSE("mse"), "bce": _BCE("bce"), "cross_entropy": _CrossEntropy("cross_entropy"),
         "kl_div": _KL("kl_div"), "hinge": _Hinge("hinge"), "=": _Identity("="),
     }
     return ops
+
+
+def _numpy_rounding(name, formula, fn, extra=""):
+    """floor, ceil, round: chalkgrad has no such op, so the value is NumPy's, joined to the graph as
+    ``x·0 + value`` (the library's multiply gives the derivative 0 that PyTorch also gives)."""
+
+    def compute(a):
+        cg = _cg()
+        return a * 0.0 + cg.tensor(fn(np.asarray(a.data, dtype=np.float64)), dtype=cg.float64)
+
+    what = {"floor": "⌊x⌋", "ceil": "⌈x⌉", "round": "round(x)"}[name]
+    op = _unary(name, formula, lambda a, o: Num(0), compute,
+                f"{what} is piecewise constant: its derivative is 0 (undefined at the jumps), as in PyTorch")
+    op.forward_note = (f"chalkgrad has no {name} op: the value is NumPy's {name}" + (f"; {extra}" if extra else ""))
+    return op
+
+
+def _with_forward_note(op, note):
+    op.forward_note = note
+    return op
+
+
+class _Heaviside(_Elementwise):
+    """heaviside(x, v): 1 for x > 0, 0 for x < 0, v at x = 0 (torch.heaviside); v is a number or a given value."""
+
+    no_grad = (1,)
+    fixed_what = "the value at 0"
+
+    def __init__(self):
+        super().__init__("heaviside", lambda a, v: Fn("heaviside", [a, v]),
+                         [lambda a, o: Num(0), lambda a, o: Num(0)], self._compute_heaviside,
+                         "heaviside(x, v) = 1 if x > 0, 0 if x < 0, v at x = 0 (torch.heaviside; computed as "
+                         "relu(sign(x)) + v·(1 − |sign(x)|) with chalkgrad's ops); its derivative is 0 "
+                         "(undefined at 0)")
+        self.note_args = (0,)
+        self.forward_note = "heaviside(x, v) = 1 if x > 0, 0 if x < 0, v at x = 0 (torch.heaviside)"
+
+    @staticmethod
+    def _compute_heaviside(a, v):
+        cg = _cg()
+        s = cg.sign(a)
+        return cg.relu(s) + v * (1.0 - cg.abs(s))
 
 
 def _dpow_base(a, o):
@@ -489,6 +603,7 @@ FUNCTIONS = {
     "cos": 1, "max": 2, "min": 2, "sum": 1, "mean": 1, "dot": 2, "softmax": 1, "log_softmax": 1,
     "mse": 2, "bce": 2, "cross_entropy": 2, "kl_div": 2, "hinge": 2,
     "precision": 2, "recall": 2, "f1": 3,
+    "floor": 1, "ceil": 1, "round": 1, "step": 1, "sign": 1, "heaviside": 2,
 }
 #: Functions written out as arithmetic before anything is computed (so each operation is a step).
 _MACROS = {"precision": "A / (A + B)", "recall": "A / (A + B)", "f1": "2*A / (2*A + B + C)"}
@@ -746,7 +861,7 @@ class _Builder:
         op = copy.copy(_OPS[op_name])  # its own copy: check() may keep facts about these arguments
         for j in op.no_grad:
             if args[j].op != "const" and args[j].op != "input":
-                self.fail(f"{op_name}: argument {j + 1} (the target) must be numbers or a given value")
+                self.fail(f"{op_name}: argument {j + 1} ({op.fixed_what}) must be numbers or a given value")
         return self._add(top or self._auto_name(), op, args)
 
 
@@ -823,7 +938,8 @@ def explain_expression(expressions, values: dict, gradients=(), title: str | Non
         A = [a.exprs() for a in node.args]
         data = np.atleast_1d(node.tensor.data)
         for k, e in enumerate(node.elements):
-            fwd.derive(e, node.op.formula(k, A), data[k], answer=node.name in defined)
+            fwd.derive(e, node.op.formula(k, A), data[k], answer=node.name in defined,
+                       note=node.op.forward_note if k == 0 else "")
     if wanted:
         _backward(sol, graph, output, wanted)
     if pairs:
@@ -1000,9 +1116,9 @@ def _backward(sol, graph, output, wanted):
             for j, a in enumerate(c.args):
                 if id(a) in active_set and j not in consumers[id(a)]:
                     if j in c.op.no_grad:
-                        raise ExpressionError(f"{c.op.name}: argument {j + 1} is a target and depends on "
+                        raise ExpressionError(f"{c.op.name}: argument {j + 1} is {c.op.fixed_what} and depends on "
                                               f"{', '.join(sorted(a.deps & set(wanted)))}; gradients with respect to "
-                                              "targets are not shown", ("gradients", None))
+                                              "it are not shown", ("gradients", None))
                     consumers[id(a)].append((c, j))
     jacobians = {}
     for c in active:

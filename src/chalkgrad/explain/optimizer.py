@@ -9,9 +9,25 @@ what the library did; the formulas are checked against those values.
 
 Gradients come from a loss function of the parameters (differentiated by the library's
 autograd at every step) or are given as a list, one dict per step.
+
+Two variants course problems use:
+
+* ``bias_correction=False`` (Adam, AdamW): θ_t = θ_{t−1} − η·m_t/(√v_t + ε), without m̂ and v̂.
+  chalkgrad's Adam, like PyTorch's, always corrects the bias; the library's Adam is run with
+  the step size η·(1 − β1^t)/√(1 − β2^t) and ε/√(1 − β2^t) in step t, which makes its update equal
+  to the uncorrected one exactly, and the moments are read from its state as usual.
+* ``scheduler=`` a learning rate that changes per step, from :mod:`chalkgrad.optim.lr_scheduler`
+  (StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LinearLR, ConstantLR, PolynomialLR),
+  stepped after every optimizer step as in PyTorch: step t uses the rate η_{t−1} of scheduler
+  epoch t − 1, shown with its closed form in η (the optimizer's learning rate); the value is the
+  scheduler's.
 """
 
 from __future__ import annotations
+
+import inspect
+import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -19,7 +35,25 @@ from ..errors import ConfigError
 from .expr import Call, Div, Mul, Neg, Num, Pow, Sub, Sym, add
 from .steps import Solution
 
-__all__ = ["explain_optimizer", "OPTIMIZERS"]
+__all__ = ["explain_optimizer", "OPTIMIZERS", "SCHEDULERS", "ScheduleError", "check_schedule"]
+
+#: Learning-rate schedulers with a worked formula (chalkgrad.optim.lr_scheduler class names).
+SCHEDULERS = ("StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR", "ConstantLR",
+              "PolynomialLR")
+#: Symbols each scheduler's constants are given as (argument -> name in the solution).
+_SCHEDULE_SYMBOLS = {
+    "StepLR": {"gamma": "γ", "step_size": "s"},
+    "MultiStepLR": {"gamma": "γ"},
+    "ExponentialLR": {"gamma": "γ"},
+    "CosineAnnealingLR": {"T_max": "T", "eta_min": "η_min"},
+    "LinearLR": {"start_factor": "f_start", "end_factor": "f_end", "total_iters": "T"},
+    "ConstantLR": {"factor": "f", "total_iters": "T"},
+    "PolynomialLR": {"total_iters": "T", "power": "power"},
+}
+
+
+class ScheduleError(ConfigError):
+    """A ConfigError about the learning-rate schedule (so a problem file can point at ``lr_schedule``)."""
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adam", "adamw", "rprop")
 
@@ -37,7 +71,8 @@ _CLASS = {
 
 
 def explain_optimizer(
-    name: str, params: dict, *, loss=None, grads=None, steps: int | None = None, title: str | None = None, **hyper
+    name: str, params: dict, *, loss=None, grads=None, steps: int | None = None, title: str | None = None,
+    bias_correction: bool = True, scheduler=None, **hyper
 ) -> Solution:
     """Worked steps of optimizer ``name`` on scalar parameters.
 
@@ -48,6 +83,11 @@ def explain_optimizer(
             e.g. ``lambda w: (w - 3) ** 2``; the gradient of every step comes from it.
         grads: instead of ``loss``, the gradients: a list with one ``{name: g}`` per step.
         steps: how many steps (default: the length of ``grads``, else 1).
+        bias_correction: Adam/AdamW only; ``False`` writes θ_t = θ_{t−1} − η·m_t/(√v_t + ε) (no m̂, v̂).
+        scheduler: a learning rate per step: ``{"name": "StepLR", "step_size": 2, "gamma": 0.5}`` (the
+            arguments of that class of :mod:`chalkgrad.optim.lr_scheduler`, one of :data:`SCHEDULERS`), or a
+            function ``optimizer -> scheduler`` returning one of those classes. It is stepped after every
+            optimizer step; step t uses η_{t−1}.
         **hyper: the optimizer's hyperparameters with torch's names (lr, momentum, betas, eps, ...).
     """
     import chalkgrad as cg
@@ -71,7 +111,17 @@ def explain_optimizer(
         hyper["nesterov"] = True
     if name in ("sgd", "momentum", "nesterov") and "lr" not in hyper:
         raise ConfigError(f"explain_optimizer: {name} needs a learning rate (lr=...)")
-    reserved = {"g", "g'", "buf", "dir", "v", "m", "m̂", "v̂", "G", "u", "Δ", "g_eff", "θ'", "L"}
+    if not isinstance(bias_correction, bool):
+        raise ConfigError(f"explain_optimizer: bias_correction must be true or false, got {bias_correction!r}")
+    if not bias_correction and name not in ("adam", "adamw"):
+        raise ConfigError(f"explain_optimizer: bias_correction=False is an Adam/AdamW option; {name} has no bias "
+                          "correction")
+    if scheduler is not None and name == "rprop":
+        raise ScheduleError("explain_optimizer: a learning-rate schedule does not apply to rprop (Rprop uses the "
+                            "learning rate only as its first step size Δ_0)")
+    reserved = {"g", "g'", "buf", "dir", "v", "m", "m̂", "v̂", "G", "u", "Δ", "g_eff", "θ'", "L", "η", "ε", "λ"}
+    if scheduler is not None:
+        reserved |= {"γ", "s", "T", "η_min", "f", "f_start", "f_end", "power"}
     tensors = {}
     for pname, v in params.items():
         if pname in reserved or not isinstance(pname, str) or not pname:
@@ -83,6 +133,11 @@ def explain_optimizer(
         tensors[pname] = cg.nn.Parameter(cg.tensor(float(arr), dtype=cg.float64))
     opt = getattr(optim, _CLASS[name])(list(tensors.values()), **hyper)
     group = opt.param_groups[0]
+    if not bias_correction and group.get("amsgrad"):
+        raise ConfigError("explain_optimizer: adam is written out without amsgrad")
+    sched = _make_scheduler(scheduler, opt) if scheduler is not None else None
+    if sched is not None and name == "adagrad" and group.get("lr_decay"):
+        raise ScheduleError("explain_optimizer: give Adagrad either lr_decay or a learning-rate schedule, not both")
 
     single = len(tensors) == 1
 
@@ -92,11 +147,17 @@ def explain_optimizer(
             return f"{symbol}_{t}"
         return f"{symbol}_{t},{pname}"
 
-    sol = Solution(title or f"{_CLASS[name]}: {steps} step{'s' if steps != 1 else ''} worked out")
-    sol.conventions.append(_rule(name, group))
+    variant = " without bias correction" if not bias_correction else ""
+    sol = Solution(title or f"{_CLASS[name]}{variant}: {steps} step{'s' if steps != 1 else ''} worked out")
+    sol.conventions.append(_rule(name, group, bias_correction))
+    if sched is not None:
+        sol.conventions.append(sched.rule)
     given = sol.section("Given")
     for key, value in _shown_hyper(name, group).items():
-        given.given(key, value)
+        given.given(key, group["initial_lr"] if key == "η" and sched is not None else value)
+    if sched is not None:
+        for key, value in sched.constants.items():
+            given.given(key, value)
     for pname, p in tensors.items():
         given.given(q(pname, pname, 0), p.item())
     state_names = _initial_state(name, group)
@@ -118,8 +179,15 @@ def explain_optimizer(
                 if g is None:
                     raise ConfigError(f"explain_optimizer: grads[{t - 1}] has no gradient for '{pname}'")
                 p.grad = cg.tensor(float(g), dtype=cg.float64)
+        lr_name = "η"
+        if sched is not None:
+            lr_name = f"η_{t - 1}"
+            sched.explain(sec, t - 1, group["lr"])
         before = {pname: p.item() for pname, p in tensors.items()}
-        opt.step()
+        if bias_correction:
+            opt.step()
+        else:
+            _step_without_bias_correction(opt, group, t)
         for pname, p in tensors.items():
             g = p.grad.item()
             sec.given(q("g", pname, t), g, note="∂L/∂" + pname + (", from autograd" if loss is not None else ", given"))
@@ -136,9 +204,158 @@ def explain_optimizer(
                 st,
                 p.item(),
                 t,
+                lr_name=lr_name,
+                bias_correction=bias_correction,
+                constant_lr=sched is None,
             )
+        if sched is not None:
+            sched.scheduler.step()
     sol.verify(rtol=1e-9, atol=1e-12)
     return sol
+
+
+def _step_without_bias_correction(opt, group, t):
+    """One step of the library's Adam whose update is η·m_t/(√v_t + ε), without bias correction.
+
+    Adam's update is η/(1 − β1^t) · m_t/(√v_t/√(1 − β2^t) + ε); with η' = η·(1 − β1^t)/√(1 − β2^t) and
+    ε' = ε/√(1 − β2^t) it equals η·m_t/(√v_t + ε). Decoupled weight decay (AdamW) multiplies θ by 1 − η·λ,
+    so λ' = λ·η/η' keeps it. The group's values are restored afterwards.
+    """
+    saved = {k: group[k] for k in ("lr", "eps", "weight_decay")}
+    beta1, beta2 = group["betas"]
+    root = math.sqrt(1 - beta2 ** t)
+    lr = saved["lr"] * (1 - beta1 ** t) / root
+    try:
+        group["lr"], group["eps"] = lr, saved["eps"] / root
+        if group.get("decoupled_weight_decay") and saved["weight_decay"]:
+            group["weight_decay"] = saved["weight_decay"] * saved["lr"] / lr
+        opt.step()
+    finally:
+        group.update(saved)
+
+
+# ----------------------------------------------------------------------------- learning-rate schedules
+class _Pi(Num):
+    """π in a formula."""
+
+    def __init__(self):
+        super().__init__(math.pi, "π")
+
+    def tex(self, values=None, precision=6):
+        return r"\pi"
+
+
+@dataclass
+class _Schedule:
+    scheduler: object
+    kind: str
+    constants: dict  # symbol -> value, given once
+    rule: str
+
+    def explain(self, sec, e: int, value: float) -> None:
+        """Derive η_e (the rate of scheduler epoch e, used by step e + 1) with its closed form."""
+        from .expression import Fn
+
+        sch, eta0 = self.scheduler, Sym("η")
+        note = f"scheduler epoch {e}, used by step {e + 1}"
+        if self.kind == "StepLR":
+            formula = Mul([eta0, Pow(Sym("γ"), Call("floor", Div(Num(e), Sym("s"))))])
+        elif self.kind == "MultiStepLR":
+            milestones = sorted(sch.milestones.elements())
+            k = sum(1 for m in milestones if m <= e)
+            formula = Mul([eta0, Pow(Sym("γ"), Num(k))])
+            note += f"; {k} of the milestones {', '.join(map(str, milestones))} are ≤ {e}"
+        elif self.kind == "ExponentialLR":
+            formula = Mul([eta0, Pow(Sym("γ"), Num(e))])
+        elif self.kind == "CosineAnnealingLR":
+            cos = Fn("cos", [Div(Mul([_Pi(), Num(e)]), Sym("T"))])
+            formula = add(Sym("η_min"), Div(Mul([Sub(eta0, Sym("η_min")), add(Num(1), cos)]), Num(2)))
+        elif self.kind == "LinearLR":
+            frac = Div(_MinMax("min", Num(e), Sym("T")), Sym("T"))
+            formula = Mul([eta0, add(Sym("f_start"), Mul([Sub(Sym("f_end"), Sym("f_start")), frac]))])
+        elif self.kind == "ConstantLR":
+            if e < sch.total_iters:
+                formula, note = Mul([eta0, Sym("f")]), note + f"; {e} < T"
+            else:
+                formula, note = eta0, note + f"; {e} ≥ T: back to η"
+        else:  # PolynomialLR
+            formula = Mul([eta0, Pow(Sub(Num(1), Div(_MinMax("min", Num(e), Sym("T")), Sym("T"))), Sym("power"))])
+        sec.derive(f"η_{e}", formula, value, note=note)
+
+
+_SCHEDULE_RULES = {
+    "StepLR": "η_e = η·γ^⌊e/s⌋ (multiplied by γ every s epochs)",
+    "MultiStepLR": "η_e = η·γ^k, k = the number of milestones ≤ e",
+    "ExponentialLR": "η_e = η·γ^e",
+    "CosineAnnealingLR": "η_e = η_min + (η − η_min)·(1 + cos(π·e/T))/2",
+    "LinearLR": "η_e = η·(f_start + (f_end − f_start)·min(e, T)/T)",
+    "ConstantLR": "η_e = η·f for e < T, then η",
+    "PolynomialLR": "η_e = η·(1 − min(e, T)/T)^power",
+}
+
+
+def _scheduler_class(name):
+    from chalkgrad.optim import lr_scheduler
+
+    if not isinstance(name, str):
+        raise ScheduleError(f"explain_optimizer: the schedule needs a name, one of {', '.join(SCHEDULERS)}; "
+                            f"got {name!r}")
+    match = {n.lower(): n for n in SCHEDULERS}.get(name.lower())
+    if match is None:
+        other = " (it has no closed form to show)" if hasattr(lr_scheduler, name) else ""
+        raise ScheduleError(f"explain_optimizer: unknown or unsupported schedule {name!r}{other}; expected one of "
+                            f"{', '.join(SCHEDULERS)}")
+    return match, getattr(lr_scheduler, match)
+
+
+def _make_scheduler(spec, opt) -> _Schedule:
+    """The library scheduler for ``spec`` (a dict with a name, or a function of the optimizer) on ``opt``."""
+    from chalkgrad.optim import lr_scheduler
+
+    if callable(spec) and not isinstance(spec, dict):
+        sched = spec(opt)
+        kind = type(sched).__name__
+        if kind not in SCHEDULERS or not isinstance(sched, lr_scheduler.LRScheduler):
+            raise ScheduleError(f"explain_optimizer: the scheduler function returned {kind}; expected one of "
+                                f"{', '.join(SCHEDULERS)} (a chalkgrad.optim.lr_scheduler object on this optimizer)")
+        if sched.optimizer is not opt or sched.last_epoch != 0:
+            raise ScheduleError("explain_optimizer: the scheduler must be new and built on the optimizer it is given")
+    elif isinstance(spec, dict):
+        args = dict(spec)
+        kind, cls = _scheduler_class(args.pop("name", None))
+        allowed = [p for p in inspect.signature(cls.__init__).parameters if p not in ("self", "optimizer",
+                                                                                        "last_epoch")]
+        unknown = [k for k in args if k not in allowed]
+        if unknown:
+            raise ScheduleError(f"explain_optimizer: {kind} has no argument {unknown[0]!r}; its arguments are "
+                                f"{', '.join(allowed)}")
+        try:
+            sched = cls(opt, **args)
+        except TypeError as e:
+            raise ScheduleError(f"explain_optimizer: {kind}: {e}") from None
+        except ConfigError as e:
+            raise ScheduleError(f"explain_optimizer: {e}") from None
+    else:
+        raise ScheduleError(f"explain_optimizer: scheduler must be a mapping {{name: StepLR, ...}} or a function of "
+                            f"the optimizer, got {type(spec).__name__}")
+    constants = {}
+    for arg, symbol in _SCHEDULE_SYMBOLS[kind].items():
+        constants[symbol] = float(getattr(sched, arg))
+    rule = f"Learning rate: {kind}, {_SCHEDULE_RULES[kind]}"
+    if kind == "MultiStepLR":
+        rule += f" (milestones {', '.join(map(str, sorted(sched.milestones.elements())))})"
+    rule += (", with η the optimizer's learning rate; the library's scheduler, stepped after each optimizer step as in "
+             "PyTorch: step t uses the rate η_{t−1} of epoch t − 1.")
+    return _Schedule(sched, kind, constants, rule)
+
+
+def check_schedule(spec) -> None:
+    """Raise ScheduleError if ``spec`` (a mapping with a name and arguments) does not build a supported scheduler."""
+    import chalkgrad as cg
+    from chalkgrad import optim
+
+    opt = optim.SGD([cg.nn.Parameter(cg.tensor(0.0, dtype=cg.float64))], lr=0.1)
+    _make_scheduler(spec, opt)
 
 
 def _shown_hyper(name, group) -> dict:
@@ -188,8 +405,16 @@ def _initial_state(name, group) -> dict:
     return {}
 
 
-def _rule(name, group) -> str:
+def _rule(name, group, bias_correction=True) -> str:
     wd = " Weight decay adds λ·θ to the gradient." if group.get("weight_decay") and name != "adamw" else ""
+    if not bias_correction:
+        first = "first θ ← θ·(1 − η·λ) (decoupled weight decay), then " if name == "adamw" else ""
+        return (f"{_CLASS[name]} without bias correction (the form many course marking schemes use): {first}"
+                "m_t = β1·m_{t−1} + (1 − β1)·g_t, v_t = β2·v_{t−1} + (1 − β2)·g_t², θ_t = θ_{t−1} − η·m_t/(√v_t + ε). "
+                "chalkgrad's Adam (like PyTorch's) always corrects the bias; it is run with the step size "
+                "η·(1 − β1^t)/√(1 − β2^t) and ε/√(1 − β2^t), which makes its update exactly this one; m_t and v_t "
+                "are its state. (Some schemes write √(v_t + ε); the two differ by less than ε/(2√v_t) in the "
+                "denominator.)" + (wd if name == "adam" else ""))
     return {
         "sgd": "SGD: θ_t = θ_{t−1} − η·g_t." + wd,
         "momentum": "SGD with momentum (PyTorch's form): buf_1 = g_1, buf_t = μ·buf_{t−1} + (1 − τ)·g_t, "
@@ -213,11 +438,12 @@ def _rule(name, group) -> str:
     }[name]
 
 
-def _explain_step(name, group, sol, sec, cur, prev, pname, theta_before, st, theta_after, t):
+def _explain_step(name, group, sol, sec, cur, prev, pname, theta_before, st, theta_after, t, lr_name="η",
+                  bias_correction=True, constant_lr=True):
     g = Sym(cur("g"))
     if name not in ("adamw", "rprop"):
         g = _grad_with_decay_simple(group, sec, cur, prev, pname, theta_before)
-    lr = Sym("η")
+    lr = Sym(lr_name)
     theta_prev = Sym(prev(pname))
     if name == "sgd" and not group.get("momentum"):
         sec.derive(cur(pname), Sub(theta_prev, Mul([lr, g])), theta_after, answer=True)
@@ -239,6 +465,8 @@ def _explain_step(name, group, sol, sec, cur, prev, pname, theta_before, st, the
             sec.derive(cur(pname), Sub(theta_prev, Mul([lr, Sym(cur("dir"))])), theta_after, answer=True)
         else:
             sec.derive(cur(pname), Sub(theta_prev, Mul([lr, Sym(cur("buf"))])), theta_after, answer=True)
+            if not constant_lr:  # v = −η·buf is the other form only while η is constant
+                return
             sec.derive(
                 cur("v"),
                 Neg(Mul([lr, Sym(cur("buf"))])),
@@ -289,6 +517,15 @@ def _explain_step(name, group, sol, sec, cur, prev, pname, theta_before, st, the
         b1, b2 = Sym("β1"), Sym("β2")
         sec.derive(cur("m"), add(Mul([b1, Sym(prev("m"))]), Mul([Sub(Num(1), b1), g])), m)
         sec.derive(cur("v"), add(Mul([b2, Sym(prev("v"))]), Mul([Sub(Num(1), b2), Pow(g, Num(2))])), v)
+        if not bias_correction:
+            sec.derive(
+                cur(pname),
+                Sub(theta_prev, Div(Mul([lr, Sym(cur("m"))]), add(Call("sqrt", Sym(cur("v"))), Sym("ε")))),
+                theta_after,
+                answer=True,
+                note="no bias correction: m_t and v_t are used as they are",
+            )
+            return
         sec.derive(cur("m̂"), Div(Sym(cur("m")), Sub(Num(1), Pow(b1, Num(t)))), m / (1 - group["betas"][0] ** t))
         sec.derive(cur("v̂"), Div(Sym(cur("v")), Sub(Num(1), Pow(b2, Num(t)))), v / (1 - group["betas"][1] ** t))
         sec.derive(

@@ -78,7 +78,7 @@ def _loader():
             if not isinstance(key, str):
                 raise ProblemError(f"{{file}}:{key_node.start_mark.line + 1}: keys must be names, got {key!r}")
             if key in mapping:
-                raise ProblemError(f"{{file}}:{key_node.start_mark.line + 1}: the key '{key}' appears twice")
+                raise ProblemError(f"{{file}}:{key_node.start_mark.line + 1}: the key {_key(key)} appears twice")
             mapping[key] = loader.construct_object(value_node, deep=True)
             mapping.lines[key] = key_node.start_mark.line + 1
         return mapping
@@ -143,7 +143,7 @@ class _Validator:
             optional = optional | COMMON_KEYS
         for k in m:
             if k not in required and k not in optional:
-                self.fail(m.lines[k], where, f"unknown key '{k}'; expected one of "
+                self.fail(m.lines[k], where, f"unknown key {_key(k)}; expected one of "
                           f"{', '.join(sorted(required | optional))}")
         for k in sorted(required):
             if k not in m:
@@ -192,7 +192,7 @@ class _Validator:
                           f"got {_describe(exp)}")
             for k, v in exp.items():
                 if isinstance(v, bool) or not isinstance(v, (int, float)):
-                    self.fail(exp.lines[k], f"expected.{k}", f"expected a number, got {_describe(v)}")
+                    self.fail(exp.lines[k], f"expected.{_key(k)[1:-1]}", f"expected a number, got {_describe(v)}")
         if "tolerance" in d:
             tol = d["tolerance"]
             if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not tol >= 0:
@@ -282,6 +282,12 @@ class _Validator:
             self.fail(d.lines["chain"], "chain", f"expected a list of weight names, got {_describe(d['chain'])}")
 
 
+def _key(k) -> str:
+    """A key quoted for a one-line message (control characters and line breaks escaped)."""
+    k = str(k)
+    return f"'{k}'" if k.isprintable() else ascii(k)
+
+
 def _describe(value) -> str:
     if isinstance(value, (dict, list)):
         text = repr(dict(value) if isinstance(value, dict) else value)
@@ -341,8 +347,8 @@ def _check_expected(problem: Problem, solution) -> None:
         if name not in values:
             close = difflib.get_close_matches(name, list(values), n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
-            raise ProblemError(f"{problem.path}:{d['expected'].lines[name]}: expected.{name}: the solution has no "
-                               f"quantity named '{name}'{hint}")
+            raise ProblemError(f"{problem.path}:{d['expected'].lines[name]}: expected.{_key(name)[1:-1]}: the solution "
+                               f"has no quantity named {_key(name)}{hint}")
         tol = d.get("tolerance", 0.5 * 10.0 ** -_decimals(expected) * 1.000001)
         got = values[name]
         ok = abs(got - expected) <= tol

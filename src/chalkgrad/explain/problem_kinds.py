@@ -31,7 +31,7 @@ from .problem import SCHEMA, _describe, _Mapping
 __all__ = ["KINDS", "LAYERS"]
 
 SCHEMA["optimizer_problem"] = ({"kind", "optimizer", "params"}, {"title", "loss", "grads", "steps", "precision",
-                                                                  "carry"})
+                                                                  "carry", "lr_schedule"})
 SCHEMA["architecture_problem"] = ({"kind", "input", "layers"}, {"title", "show", "precision", "carry"})
 
 #: Layer names accepted in ``layers`` and the chalkgrad.nn class each builds; the inferred argument
@@ -46,7 +46,13 @@ LAYERS = {
     "dropout": ("Dropout", None), "flatten": ("Flatten", None), "linear": ("Linear", "in_features"),
     "relu": ("ReLU", None), "sigmoid": ("Sigmoid", None), "tanh": ("Tanh", None), "softmax": ("Softmax", None),
     "leaky_relu": ("LeakyReLU", None), "gelu": ("GELU", None), "identity": ("Identity", None),
+    "rnn": ("RNN", "input_size"), "lstm": ("LSTM", "input_size"), "gru": ("GRU", "input_size"),
+    "embedding": ("Embedding", None),
 }
+#: Options the recurrent layers accept here (one sample is (seq_len, features): the batch comes first).
+_RECURRENT_OPTIONS = {"hidden_size", "num_layers", "bias", "batch_first", "bidirectional", "bias_style",
+                      "nonlinearity", "input_size"}
+_EMBEDDING_OPTIONS = {"num_embeddings", "embedding_dim", "padding_idx"}
 _SHOW_ARCH = ("shapes", "receptive_field")
 _MAX_ARG = 65536  # no course layer has a bigger size argument; bigger ones would only exhaust memory
 _MAX_PARAMS = 2_000_000_000
@@ -74,11 +80,19 @@ def _validate_optimizer(v, d):
         if k == "name":
             continue
         ok = isinstance(val, (int, float)) and not isinstance(val, bool) or isinstance(val, bool) and k in (
-            "nesterov", "amsgrad", "centered", "maximize") or isinstance(val, list) and len(val) == 2 and all(
-            isinstance(x, (int, float)) and not isinstance(x, bool) for x in val)
+            "nesterov", "amsgrad", "centered", "maximize", "bias_correction") or isinstance(val, list) and len(
+            val) == 2 and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in val)
         if not ok:
             v.fail(opt.lines[k], f"optimizer.{k}", f"expected a number (or a pair for betas/etas/step_sizes), "
                    f"got {_describe(val)}")
+    if "bias_correction" in opt and not isinstance(opt["bias_correction"], bool):
+        v.fail(opt.lines["bias_correction"], "optimizer.bias_correction", f"expected true or false, "
+               f"got {_describe(opt['bias_correction'])}")
+    if "bias_correction" in opt and opt["name"] not in ("adam", "adamw"):
+        v.fail(opt.lines["bias_correction"], "optimizer.bias_correction", f"bias_correction is an Adam/AdamW option; "
+               f"{opt['name']} has no bias correction")
+    if "lr_schedule" in d:
+        _validate_lr_schedule(v, d, opt["name"])
     params = d["params"]
     if not isinstance(params, _Mapping) or not params:
         v.fail(d.lines["params"], "params", f"expected a mapping of names to starting values, got {_describe(params)}")
@@ -110,9 +124,41 @@ def _validate_optimizer(v, d):
             v.fail(d.lines["loss"], "loss", str(e))
 
 
+def _validate_lr_schedule(v, d, optimizer_name):
+    """``lr_schedule: {name: StepLR, step_size: 2, gamma: 0.5}``: a supported scheduler with number arguments
+    (milestones: a list of integers), built once on a stand-in optimizer so its own checks run here."""
+    from .optimizer import SCHEDULERS, check_schedule
+
+    sch = d["lr_schedule"]
+    line = d.lines["lr_schedule"]
+    if not isinstance(sch, _Mapping) or "name" not in sch:
+        v.fail(line, "lr_schedule", f"expected a mapping with a name ({', '.join(SCHEDULERS)}) and its arguments, "
+               f"e.g. {{name: StepLR, step_size: 2, gamma: 0.5}}; got {_describe(sch)}")
+    if optimizer_name == "rprop":
+        v.fail(line, "lr_schedule", "a learning-rate schedule does not apply to rprop (Rprop uses the learning rate "
+               "only as its first step size)")
+    for k, val in sch.items():
+        if k == "name":
+            continue
+        number = isinstance(val, (int, float)) and not isinstance(val, bool)
+        integers = isinstance(val, list) and 0 < len(val) <= 100 and all(
+            isinstance(x, int) and not isinstance(x, bool) for x in val)
+        if not (number and abs(val) <= 1e6 or k == "milestones" and integers):
+            v.fail(sch.lines[k], f"lr_schedule.{k}", f"expected a number (milestones: a list of integers), "
+                   f"got {_describe(val)}")
+    try:
+        check_schedule(_schedule_spec(sch))
+    except ChalkgradError as e:
+        v.fail(line, "lr_schedule", str(e).removeprefix("explain_optimizer: "))
+
+
+def _schedule_spec(sch) -> dict:
+    return {k: list(val) if isinstance(val, list) else val for k, val in sch.items()}
+
+
 def _solve_optimizer(problem):
     from .formula_parser import parse_loss
-    from .optimizer import explain_optimizer
+    from .optimizer import ScheduleError, explain_optimizer
 
     d = problem.data
     opt = dict(d["optimizer"])
@@ -123,9 +169,13 @@ def _solve_optimizer(problem):
     params = {k: float(v) for k, v in d["params"].items()}
     loss = parse_loss(d["loss"], list(params)) if "loss" in d else None
     grads = [dict(g) for g in d["grads"]] if "grads" in d else None
+    schedule = _schedule_spec(d["lr_schedule"]) if "lr_schedule" in d else None
     try:
         return explain_optimizer(name, params, loss=loss, grads=grads, steps=d.get("steps"), title=problem.title,
-                                 **opt)
+                                 scheduler=schedule, **opt)
+    except ScheduleError as e:
+        raise ProblemError(f"{problem.path}:{d.lines['lr_schedule']}: lr_schedule: "
+                           f"{str(e).removeprefix('explain_optimizer: ')}") from None
     except (OverflowError, ZeroDivisionError, ValueError) as e:
         if isinstance(e, ChalkgradError):
             raise ProblemError(f"{problem.path}:{d.lines['optimizer']}: optimizer: {e}") from None
@@ -188,10 +238,25 @@ def _build_architecture(problem):
         cls_name, inferred = LAYERS[name]
         kwargs = dict(args)
         if inferred and inferred not in kwargs:
-            kwargs[inferred] = shape[-1] if inferred == "in_features" else shape[1]
+            kwargs[inferred] = shape[-1] if inferred in ("in_features", "input_size") else shape[1]
         if name == "softmax":
             kwargs.setdefault("dim", 1)
         line = getattr(layer, "line", d.lines["layers"])
+        allowed = _RECURRENT_OPTIONS if inferred == "input_size" else _EMBEDDING_OPTIONS if name == "embedding" \
+            else None
+        unknown = [k for k in kwargs if k not in allowed] if allowed is not None else []
+        if unknown:
+            raise ProblemError(f"{problem.path}:{args.lines.get(unknown[0], line)}: layers[{i}].{name}: unknown "
+                               f"option {ascii(unknown[0])}; expected {', '.join(sorted(allowed - {'input_size'}))}")
+        if inferred == "input_size":
+            if kwargs.get("batch_first", True) is not True:
+                raise ProblemError(f"{problem.path}:{args.lines.get('batch_first', line)}: layers[{i}].{name}."
+                                   "batch_first: shapes here are one sample (seq_len, features) with the batch "
+                                   "in front, so batch_first must be true")
+            kwargs["batch_first"] = True
+            if len(shape) != 3:
+                raise ProblemError(f"{problem.path}:{line}: layers[{i}].{name}: expects a sequence "
+                                   f"(seq_len, features) per sample, got {_fmt(shape[1:])}")
         try:
             with nn.init.skip_init():  # only shapes and counts are needed
                 module = getattr(nn, cls_name)(**kwargs)
@@ -207,6 +272,10 @@ def _build_architecture(problem):
             raise ProblemError(f"{problem.path}:{line}: layers[{i}].{name}: {e}") from None
         layers.append(module)
     return nn.Sequential(*layers)
+
+
+def _fmt(shape):
+    return "(" + ", ".join(str(x) for x in shape) + ")"
 
 
 def _solve_architecture(problem):
