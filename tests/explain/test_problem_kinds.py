@@ -212,3 +212,14 @@ def test_mutated_schedules_never_crash(tmp_path, capsys, key_path, value):
     assert code in (0, 2)
     if code == 2:
         assert err.count("\n") == 1 and "m.yaml" in err
+
+
+def test_architecture_of_a_zoo_model(tmp_path, capsys):
+    zoo = "kind: architecture\nmodel: lenet5\ninput: [1, 32, 32]\nexpected: {total parameters: 61706}\n"
+    s = solve_text(tmp_path, zoo)
+    assert s["total parameters"] == 61706 and s.mismatches == []
+    cases = [(zoo.replace("lenet5", "lenet9"), r"p.yaml:2: model: unknown model 'lenet9'; expected one of"),
+             (zoo + "layers: [relu]\n", r"give either 'layers'.*or 'model'")]
+    for text, message in cases:
+        with pytest.raises(ProblemError, match=message):
+            solve_text(tmp_path, text)

@@ -32,7 +32,8 @@ __all__ = ["KINDS", "LAYERS"]
 
 SCHEMA["optimizer_problem"] = ({"kind", "optimizer", "params"}, {"title", "loss", "grads", "steps", "precision",
                                                                   "carry", "lr_schedule"})
-SCHEMA["architecture_problem"] = ({"kind", "input", "layers"}, {"title", "show", "precision", "carry"})
+SCHEMA["architecture_problem"] = ({"kind", "input"}, {"layers", "model", "num_classes", "title", "show", "precision",
+                                                       "carry"})
 
 #: Layer names accepted in ``layers`` and the chalkgrad.nn class each builds; the inferred argument
 #: (``in_channels``/``in_features``/``num_features``) is filled from the running shape.
@@ -191,6 +192,20 @@ def _validate_architecture(v, d):
     if not isinstance(inp, list) or not 1 <= len(inp) <= 4 or any(
             isinstance(x, bool) or not isinstance(x, int) or not 1 <= x <= 100_000 for x in inp):
         v.fail(d.lines["input"], "input", f"expected the shape of one sample, e.g. [3, 32, 32], got {_describe(inp)}")
+    if ("layers" in d) == ("model" in d):
+        v.fail(d.line, "problem", "give either 'layers' (a list of layers) or 'model' (a zoo model such as "
+               "resnet18), not both or neither")
+    if "model" in d:
+        from .summary_command import _zoo_names
+
+        names = _zoo_names()
+        if d["model"] not in names:
+            v.fail(d.lines["model"], "model", f"unknown model {d['model']!r}; expected one of {', '.join(names)}")
+        nc = d.get("num_classes", 10)
+        if isinstance(nc, bool) or not isinstance(nc, int) or not 1 <= nc <= 100_000:
+            v.fail(d.lines.get("num_classes", d.line), "num_classes", f"expected a positive integer, got {nc!r}")
+        _validate_show(v, d)
+        return
     layers = d["layers"]
     if not isinstance(layers, list) or not layers or len(layers) > 200:
         v.fail(d.lines["layers"], "layers", f"expected a list of layers (at most 200), got {_describe(layers)}")
@@ -207,6 +222,10 @@ def _validate_architecture(v, d):
             sizes = val if isinstance(val, list) else [val]
             if any(isinstance(x, (int, float)) and not isinstance(x, bool) and abs(x) > _MAX_ARG for x in sizes):
                 v.fail(args.lines[k], f"layers[{i}].{name}.{k}", f"{val!r} is too large (at most {_MAX_ARG})")
+    _validate_show(v, d)
+
+
+def _validate_show(v, d):
     show = d.get("show", ["shapes"])
     if not isinstance(show, list) or not show or any(s not in _SHOW_ARCH for s in show):
         v.fail(d.lines.get("show", d.line), "show", f"expected a list from {', '.join(_SHOW_ARCH)}, got {show!r}")
@@ -231,6 +250,16 @@ def _build_architecture(problem):
     import chalkgrad.nn as nn
 
     d = problem.data
+    if "model" in d:  # a zoo model, built without drawing its weights
+        from .. import models
+
+        with nn.init.skip_init():
+            try:
+                return getattr(models, d["model"])(num_classes=d.get("num_classes", 10), in_channels=d["input"][0])
+            except TypeError:
+                return getattr(models, d["model"])(num_classes=d.get("num_classes", 10))
+            except ChalkgradError as e:
+                raise ProblemError(f"{problem.path}:{d.lines['model']}: model: {e}") from None
     shape = (1, *d["input"])
     layers = []
     for i, layer in enumerate(d["layers"]):
