@@ -9,6 +9,8 @@
                batch/layer norm, dropout, softmax cross-entropy
 ``sequences.py`` RNN/LSTM/GRU steps with every gate, and backpropagation through time
 ``classic.py`` perceptron update tables, KNN distance tables and votes, the SVM margin
+``expression.py`` any scalar/vector expression and its gradients, node by node (micrograd-style)
+``logic.py``   networks of threshold units on truth tables (logic gates)
 ``gradcheck.py`` a gradient check: worst element, central difference with ε, error against tolerance
 ``graph.py``   computation graphs (DOT, Mermaid, text) with values and gradients
 ``arch.py``    architecture arithmetic: output sizes, parameters, MACs, receptive field, with formulas
@@ -18,7 +20,9 @@
 
 from .arch import explain_architecture, explain_receptive_field
 from .dense import explain_dense
+from .expression import explain_expression
 from .gradcheck import explain_gradcheck
+from .logic import explain_logic
 from .optimizer import explain_optimizer
 from .sequences import explain_recurrent, recurrent_layer
 from .classic import explain_knn, explain_perceptron, explain_svm, logic_gate
@@ -36,5 +40,5 @@ __all__ = [
     "explain_conv", "explain_conv_transpose", "explain_max_pool2d", "explain_avg_pool2d",
     "explain_global_avg_pool2d", "explain_max_unpool2d", "explain_batch_norm", "explain_layer_norm",
     "explain_dropout", "explain_softmax_cross_entropy", "explain_layer",
-    "explain_gradcheck", "render", "Solution", "Section", "Step",
+    "explain_gradcheck", "explain_expression", "explain_logic", "render", "Solution", "Section", "Step",
 ]
