@@ -1,6 +1,5 @@
 """Worked perceptron, k-NN and linear SVM solutions: hand-worked rows, scikit-learn values, problem files."""
 
-import argparse
 import os
 from pathlib import Path
 
@@ -16,8 +15,10 @@ from sklearn.svm import SVC as SkSVC
 from chalkgrad.errors import ConfigError, ProblemError, ShapeError
 from chalkgrad.explain import render
 from chalkgrad.explain.classic import explain_knn, explain_perceptron, explain_svm, logic_gate
-from chalkgrad.explain.command import add_solve_parser
 from chalkgrad.explain.problem import load_problem, solve_problem
+
+from .problem_helpers import solve_cli as _solve_cli
+from .problem_helpers import solve_text as _solve_text
 
 ROOT = Path(__file__).resolve().parents[2]
 PROBLEMS = ROOT / "examples" / "problems"
@@ -200,19 +201,6 @@ def test_golden_renderings(problem, fmt, mode, precision, golden):
         path.write_text(text, encoding="utf-8")
     assert path.exists(), f"golden file {golden} is missing; run with CHALKGRAD_UPDATE_GOLDEN=1"
     assert text == path.read_text(encoding="utf-8")
-
-
-def _solve_text(tmp_path, text):
-    path = tmp_path / "p.yaml"
-    path.write_text(text, encoding="utf-8")
-    return solve_problem(load_problem(path))
-
-
-def _solve_cli(argv):
-    parser = argparse.ArgumentParser()
-    add_solve_parser(parser.add_subparsers())
-    args = parser.parse_args(["solve", *argv])
-    return args.func(args)
 
 
 AND = (PROBLEMS / "perceptron_and_gate.yaml").read_text(encoding="utf-8")

@@ -1,6 +1,5 @@
 """Worked solutions of scalar expressions (explain_expression) and the problem kind 'expression'."""
 
-import argparse
 import math
 import os
 from pathlib import Path
@@ -16,9 +15,10 @@ from hypothesis import strategies as st
 import chalkgrad.explain.problem_expression  # noqa: F401 - registers the kind (until problem_kinds loads it)
 from chalkgrad.errors import ConfigError, ProblemError
 from chalkgrad.explain import render
-from chalkgrad.explain.command import add_solve_parser
 from chalkgrad.explain.expression import MAX_VECTOR, explain_expression
 from chalkgrad.explain.problem import load_problem, solve_problem
+
+from .problem_helpers import solve_cli, solve_text
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples" / "problems").glob("expr_*.yaml"))
@@ -28,19 +28,6 @@ UPDATE = os.environ.get("CHALKGRAD_UPDATE_GOLDEN") == "1"
 
 def t64(v, grad=True):
     return torch.tensor(v, dtype=torch.float64, requires_grad=grad)
-
-
-def solve_cli(argv):
-    parser = argparse.ArgumentParser()
-    add_solve_parser(parser.add_subparsers())
-    args = parser.parse_args(["solve", *argv])
-    return args.func(args)
-
-
-def solve_text(tmp_path, text):
-    path = tmp_path / "p.yaml"
-    path.write_text(text, encoding="utf-8")
-    return solve_problem(load_problem(path))
 
 
 # ----------------------------------------------------------------------------- values and gradients = torch's

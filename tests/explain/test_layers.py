@@ -1,7 +1,6 @@
 """Worked solutions of layer internals: every value equals PyTorch's (float64), formulas verify,
 golden renderings, the 'layer' problem kind with file:line errors, and a fuzz of mutated problem files."""
 
-import argparse
 import os
 from pathlib import Path
 
@@ -18,7 +17,6 @@ import chalkgrad.nn.functional as F
 from chalkgrad import nn
 from chalkgrad.errors import ConfigError, ProblemError, ShapeError
 from chalkgrad.explain import render
-from chalkgrad.explain.command import add_solve_parser
 from chalkgrad.explain.layers import (
     explain_avg_pool2d,
     explain_batch_norm,
@@ -34,6 +32,8 @@ from chalkgrad.explain.layers import (
     output_names,
 )
 from chalkgrad.explain.problem import load_problem, solve_problem
+
+from .problem_helpers import solve_cli, solve_text
 
 ROOT = Path(__file__).resolve().parents[2]
 PROBLEMS = ROOT / "examples" / "problems"
@@ -338,17 +338,6 @@ def test_layer_latex_is_balanced():
 
 
 # ----------------------------------------------------------------------------- problem files
-def solve_text(tmp_path, text):
-    path = tmp_path / "p.yaml"
-    path.write_text(text, encoding="utf-8")
-    return solve_problem(load_problem(path))
-
-
-def solve_cli(argv):
-    parser = argparse.ArgumentParser()
-    add_solve_parser(parser.add_subparsers())
-    args = parser.parse_args(["solve", *argv])
-    return args.func(args)
 
 
 def read(name):

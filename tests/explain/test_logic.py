@@ -1,6 +1,5 @@
 """Step-unit networks on truth tables (kind: logic): values, formulas, targets, limits, problem-file errors."""
 
-import argparse
 import functools
 import itertools
 import os
@@ -16,10 +15,11 @@ from hypothesis import strategies as st
 import chalkgrad.explain.problem_logic  # noqa: F401  (registers kind: logic; also listed in problem_kinds)
 from chalkgrad.errors import ConfigError, ProblemError
 from chalkgrad.explain import render
-from chalkgrad.explain.command import add_solve_parser
 from chalkgrad.explain.logic import GATES, Unit, explain_logic, truth_table
 from chalkgrad.explain.problem import load_problem, solve_problem
 from chalkgrad.explain.problem_kinds import KINDS
+
+from .problem_helpers import solve_cli, solve_text
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = Path(__file__).parent / "golden"
@@ -31,19 +31,6 @@ COURSE = ROOT / "examples" / "problems" / "course"
 def xor_units():
     return [Unit("h1", {"x1": 1, "x2": 1}, bias=-0.5), Unit("h2", {"x1": 1, "x2": 1}, threshold=1.5),
             Unit("y", {"h1": 1, "h2": -1}, bias=-0.5)]
-
-
-def solve_text(tmp_path, text):
-    path = tmp_path / "p.yaml"
-    path.write_text(text, encoding="utf-8")
-    return solve_problem(load_problem(path))
-
-
-def solve_cli(argv):
-    parser = argparse.ArgumentParser()
-    add_solve_parser(parser.add_subparsers())
-    args = parser.parse_args(["solve", *argv])
-    return args.func(args)
 
 
 def test_kind_is_registered():

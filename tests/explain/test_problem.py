@@ -1,6 +1,5 @@
 """Problem files: validation with file/line/key messages, and the solve command on good and bad files."""
 
-import argparse
 import textwrap
 from pathlib import Path
 
@@ -10,8 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chalkgrad.errors import ProblemError
-from chalkgrad.explain.command import add_solve_parser
 from chalkgrad.explain.problem import load_problem, solve_problem
+
+from .problem_helpers import solve_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD = (ROOT / "examples" / "problems" / "backprop_2_2_2.yaml").read_text(encoding="utf-8")
@@ -21,13 +21,6 @@ def write(tmp_path, text, name="p.yaml"):
     path = tmp_path / name
     path.write_text(textwrap.dedent(text), encoding="utf-8")
     return path
-
-
-def solve_cli(argv):
-    parser = argparse.ArgumentParser()
-    add_solve_parser(parser.add_subparsers())
-    args = parser.parse_args(["solve", *argv])
-    return args.func(args)
 
 
 BAD = [

@@ -1,6 +1,5 @@
 """Optimizer and architecture problem files: solutions, errors with file/line/key, fuzzing."""
 
-import argparse
 from pathlib import Path
 
 import pytest
@@ -10,25 +9,12 @@ from hypothesis import strategies as st
 
 from chalkgrad.errors import ProblemError
 from chalkgrad.explain import render
-from chalkgrad.explain.command import add_solve_parser
-from chalkgrad.explain.problem import load_problem, solve_problem
+
+from .problem_helpers import solve_cli, solve_text
 
 ROOT = Path(__file__).resolve().parents[2]
 ADAM = (ROOT / "examples" / "problems" / "adam_two_parameters.yaml").read_text(encoding="utf-8")
 CNN = (ROOT / "examples" / "problems" / "conv_net_shapes.yaml").read_text(encoding="utf-8")
-
-
-def solve_text(tmp_path, text):
-    path = tmp_path / "p.yaml"
-    path.write_text(text, encoding="utf-8")
-    return solve_problem(load_problem(path))
-
-
-def solve_cli(argv):
-    parser = argparse.ArgumentParser()
-    add_solve_parser(parser.add_subparsers())
-    args = parser.parse_args(["solve", *argv])
-    return args.func(args)
 
 
 def test_adam_problem(tmp_path):

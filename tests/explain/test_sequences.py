@@ -1,6 +1,5 @@
 """Worked recurrent steps (RNN, LSTM, GRU): values equal PyTorch's, formulas verify, problem files."""
 
-import argparse
 import os
 from pathlib import Path
 
@@ -14,9 +13,11 @@ from hypothesis import strategies as st
 from chalkgrad import nn
 from chalkgrad.errors import ConfigError, ProblemError, ShapeError
 from chalkgrad.explain import render
-from chalkgrad.explain.command import add_solve_parser
 from chalkgrad.explain.problem import load_problem, solve_problem
 from chalkgrad.explain.sequences import explain_recurrent, recurrent_layer, recurrent_weight_names
+
+from .problem_helpers import solve_cli as _solve_cli
+from .problem_helpers import solve_text as _solve_text
 
 ROOT = Path(__file__).resolve().parents[2]
 PROBLEMS = ROOT / "examples" / "problems"
@@ -234,19 +235,6 @@ def test_golden_renderings(problem, fmt, precision, golden):
         path.write_text(text, encoding="utf-8")
     assert path.exists(), f"golden file {golden} is missing; run with CHALKGRAD_UPDATE_GOLDEN=1"
     assert text == path.read_text(encoding="utf-8")
-
-
-def _solve_text(tmp_path, text):
-    path = tmp_path / "p.yaml"
-    path.write_text(text, encoding="utf-8")
-    return solve_problem(load_problem(path))
-
-
-def _solve_cli(argv):
-    parser = argparse.ArgumentParser()
-    add_solve_parser(parser.add_subparsers())
-    args = parser.parse_args(["solve", *argv])
-    return args.func(args)
 
 
 ELMAN = (PROBLEMS / "rnn_elman_two_steps.yaml").read_text(encoding="utf-8")
