@@ -19,3 +19,24 @@ def solve_cli(argv):
     add_solve_parser(parser.add_subparsers())
     args = parser.parse_args(["solve", *argv])
     return args.func(args)
+
+
+def solve_mutated(tmp_path, capsys, doc, key_path, value, name="m.yaml"):
+    """Set ``doc[key_path] = value`` (nothing to check if the path does not exist), write it, run
+    `chalkgrad solve` on it: it must succeed, or fail with exit status 2 and one line naming the file."""
+    import yaml
+
+    node = doc
+    try:
+        for key in key_path[:-1]:
+            node = node[key]
+        node[key_path[-1]] = value
+    except (KeyError, IndexError, TypeError):
+        return
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    code = solve_cli([str(path)])
+    err = capsys.readouterr().err
+    assert code in (0, 2)
+    if code == 2:
+        assert err.count("\n") == 1 and name in err and "Traceback" not in err
