@@ -4,6 +4,10 @@ Run by hand:  python benchmarks/bench_norm.py   (needs the dev extra for torch)
 Workload: BatchNorm2d(64) on a float32 batch of shape (32, 64, 32, 32), gradients for the
 input, γ and β. Prints medians of interleaved rounds and the ratio chalkgrad / PyTorch
 (target: within 2x); also the eval-mode forward and LayerNorm for reference.
+
+chalkgrad's normalization kernels work in cache-sized blocks split over
+``chalkgrad.ops.workspace.get_num_threads()`` threads (2 by default, like PyTorch here);
+``--threads 1`` times them on one thread.
 """
 
 from __future__ import annotations
@@ -91,11 +95,17 @@ def ln_torch():
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--threads", type=int, default=None, help="threads for chalkgrad's blocked kernels")
     args = ap.parse_args(argv)
+    from chalkgrad.ops import workspace
+
+    if args.threads is not None:
+        workspace.set_num_threads(args.threads)
     print(environment())
     import torch
 
-    print(f"  torch {torch.__version__}, {torch.get_num_threads()} threads")
+    print(f"  torch {torch.__version__}, {torch.get_num_threads()} threads; "
+          f"chalkgrad norm kernels {workspace.get_num_threads()} threads")
     print()
     results = interleaved({
         "bn chalkgrad": bn_chalkgrad(), "bn torch": bn_torch(),

@@ -65,6 +65,7 @@ def numel(x) -> int:
 
 from .ops.softmax import softmax, log_softmax  # noqa: E402
 from .nn.summary import summary, receptive_field  # noqa: E402
+from .ops.workspace import set_num_threads, get_num_threads  # noqa: E402
 
 
 # Higher layers load on first use (``chalkgrad.data``, ``chalkgrad.explain``...), so that

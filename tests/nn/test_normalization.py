@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as TF
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -275,3 +276,150 @@ def test_batch_norm_functional_random_shapes(n, c, spatial, affine, training, se
     yt.backward(torch.from_numpy(g))
     for a, t in zip(ours, theirs):
         assert_close(a.grad, t.grad, scale=100)
+
+
+# -- the cache-blocked kernels (ops/norm.py) and their workspace buffers ------------------------------
+
+_BLOCKED_CASES = [
+    ("batch", (5, 2, 2)),  # several samples per block, the last block partial
+    ("batch", (3, 4, 5)),  # a sample spans blocks: channel ranges
+    ("batch", (3, 2, 20)),  # a channel's row spans blocks: scalar factors
+    ("batch_eval", (3, 2, 20)),
+    ("batch_eval", (3, 4, 5)),
+    ("layer", (6, 3, 3)),  # several rows per block
+    ("layer", (3, 4, 5)),  # a row spans blocks
+    ("layer_weight", (3, 4, 5)),
+    ("layer_plain", (3, 20)),
+    ("group", (2, 4, 5)),
+    ("instance", (2, 4, 25)),
+]
+
+
+def _blocked_fns(which, shape, rng, dtype):
+    c = shape[1]
+    rm, rv = rng.standard_normal(c), rng.uniform(0.5, 2, c)
+    ln_shape = shape[1:]
+    return {
+        "batch": (lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
+                  lambda x, w, b: TF.batch_norm(x, None, None, w, b, training=True), (c,), 2),
+        "batch_eval": (lambda x, w, b: F.batch_norm(x, cg.tensor(rm.astype(dtype)), cg.tensor(rv.astype(dtype)), w, b),
+                       lambda x, w, b: TF.batch_norm(x, to_torch(rm.astype(dtype)), to_torch(rv.astype(dtype)), w, b),
+                       (c,), 2),
+        "layer": (lambda x, w, b: F.layer_norm(x, ln_shape, w, b), lambda x, w, b: TF.layer_norm(x, ln_shape, w, b),
+                  ln_shape, 2),
+        "layer_weight": (lambda x, w: F.layer_norm(x, ln_shape, w), lambda x, w: TF.layer_norm(x, ln_shape, w),
+                         ln_shape, 1),
+        "layer_plain": (lambda x: F.layer_norm(x, ln_shape), lambda x: TF.layer_norm(x, ln_shape), ln_shape, 0),
+        "group": (lambda x, w, b: F.group_norm(x, 2, w, b), lambda x, w, b: TF.group_norm(x, 2, w, b), (c,), 2),
+        "instance": (lambda x, w, b: F.instance_norm(x, weight=w, bias=b),
+                     lambda x, w, b: TF.instance_norm(x, weight=w, bias=b), (c,), 2),
+    }[which]
+
+
+@pytest.fixture(params=[1, 2], ids=["1-thread", "2-threads"])
+def kernel_threads(request):
+    from chalkgrad.ops import workspace
+
+    before = workspace.get_num_threads()
+    workspace.set_num_threads(request.param)
+    yield request.param
+    workspace.set_num_threads(before)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("which,shape", _BLOCKED_CASES)
+def test_blocked_kernels_match_torch(monkeypatch, kernel_threads, which, shape, dtype):
+    """Tiny blocks (16 bytes) make every layout of the block loops run on small inputs, on one thread
+    and split over two."""
+    from chalkgrad.ops import norm as norm_ops
+
+    monkeypatch.setattr(norm_ops, "_BLOCK_BYTES", 16)
+    rng = np.random.default_rng(11)
+    f_cg, f_t, pshape, nparams = _blocked_fns(which, shape, rng, dtype)
+    xd = (rng.standard_normal(shape) * 2 + 3).astype(dtype)
+    ps = [rng.standard_normal(pshape).astype(dtype) for _ in range(nparams)]
+    ours = [cg.tensor(xd, requires_grad=True)] + [cg.tensor(p, requires_grad=True) for p in ps]
+    theirs = [to_torch(xd, True)] + [to_torch(p, True) for p in ps]
+    y, yt = f_cg(*ours), f_t(*theirs)
+    assert y.dtype == dtype
+    assert_close(y, yt, dtype, what="forward")
+    g = rng.standard_normal(shape).astype(dtype)
+    y.backward(cg.tensor(g))
+    yt.backward(torch.from_numpy(g))
+    for i, (a, t) in enumerate(zip(ours, theirs)):
+        assert_close(a.grad, t.grad, dtype, scale=10, what=f"grad {i}")
+    with cg.no_grad():  # forward without a kept buffer
+        assert_close(f_cg(*ours), yt, dtype, what="forward without grad")
+
+
+def test_workspace_buffers_are_reused_but_never_returned(monkeypatch):
+    """Batch/layer norm keep x − μ (or x̂) in a workspace buffer until the graph is released; outputs and
+    gradients handed out stay intact when later steps reuse the buffers."""
+    from chalkgrad.ops import workspace
+
+    monkeypatch.setattr(workspace, "SPARE_MIN", 0)
+    workspace.clear_workspace()
+    rng = np.random.default_rng(12)
+    w = cg.tensor(rng.standard_normal(3), requires_grad=True)
+    lw = cg.tensor(rng.standard_normal((3, 4)), requires_grad=True)
+    kept = []
+    for step in range(3):
+        xd, gd = rng.standard_normal((2, 3, 4)) + 1, rng.standard_normal((2, 3, 4))
+        x = cg.tensor(xd, requires_grad=True)
+        y = F.batch_norm(x, None, None, w, None, training=True)
+        z = F.layer_norm(y, (3, 4), lw)
+        z.backward(cg.tensor(gd), retain_graph=step == 0)
+        if step == 0:  # the graph is still there: a second backward accumulates the same gradient
+            first = x.grad.numpy().copy()
+            z.backward(cg.tensor(gd))
+            assert_close(x.grad, 2 * first)
+        xt = to_torch(xd, True)
+        zt = TF.layer_norm(TF.batch_norm(xt, None, None, to_torch(w), None, training=True), (3, 4), to_torch(lw))
+        zt.backward(torch.from_numpy(gd) * (2 if step == 0 else 1))
+        assert_close(x.grad, xt.grad, scale=10)
+        kept.append((z, zt, x.grad, xt.grad))
+        assert workspace.SPARE  # released graphs handed their buffers back
+    for z, zt, gx, gxt in kept:  # nothing handed out was overwritten by later steps
+        assert_close(z, zt)
+        assert_close(gx, gxt, scale=10)
+    workspace.clear_workspace()
+    assert not workspace.SPARE
+
+
+def test_layer_norm_affine_second_order_matches_torch():
+    """Gradient penalty through layer norm with γ and β: the Tensor-op backward of the fused affine."""
+    rng = np.random.default_rng(13)
+    xd, c, wd, bd = (rng.standard_normal(s) for s in ((2, 4, 3), (2, 4, 3), (4, 3), (4, 3)))
+    x, w, b = (cg.tensor(v, requires_grad=True) for v in (xd, wd, bd))
+    xt, wt, bt = (to_torch(v, True) for v in (xd, wd, bd))
+    y = F.layer_norm(x, (4, 3), w, b)
+    (gx, gw) = cg.autograd.grad((y * cg.tensor(c) * y).sum(), [x, w], create_graph=True)
+    ((gx * gx).sum() + (gw * gw).sum()).backward()
+    yt = TF.layer_norm(xt, (4, 3), wt, bt)
+    (gxt, gwt) = torch.autograd.grad((yt * torch.from_numpy(c) * yt).sum(), [xt, wt], create_graph=True)
+    ((gxt * gxt).sum() + (gwt * gwt).sum()).backward()
+    assert_close(gx, gxt, scale=10)
+    assert_close(gw, gwt, scale=10)
+    for a, t in ((x, xt), (w, wt), (b, bt)):
+        assert_close(a.grad, t.grad, scale=100)
+    assert gradcheck(lambda x, w, b: F.layer_norm(x, (4, 3), w, b) ** 2, [x, w, b])
+
+
+def test_thread_setting_and_normalize_over_leading_axes():
+    from chalkgrad.ops import workspace
+    from chalkgrad.ops.norm import Normalize
+
+    with pytest.raises(ValueError, match="set_num_threads: expected a positive number of threads, got 0"):
+        workspace.set_num_threads(0)
+    assert workspace.split_blocks(lambda lo, hi: (lo, hi), 1) == [(0, 1)]
+    # axes that are not trailing take the general path
+    xd = np.random.default_rng(14).standard_normal((4, 3, 2))
+    x = cg.tensor(xd, requires_grad=True)
+    y = Normalize.apply(x, axes=(0,), eps=1e-5, stats=None)
+    xt = to_torch(xd, True)
+    yt = (xt - xt.mean(0, keepdim=True)) / torch.sqrt(xt.var(0, unbiased=False, keepdim=True) + 1e-5)
+    assert_close(y, yt)
+    g = np.random.default_rng(15).standard_normal((4, 3, 2))
+    y.backward(cg.tensor(g))
+    yt.backward(torch.from_numpy(g))
+    assert_close(x.grad, xt.grad, scale=10)

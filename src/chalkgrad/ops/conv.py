@@ -36,13 +36,14 @@ elementwise ops after them.
 
 from __future__ import annotations
 
-import weakref
-
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ..autograd import grad_mode
 from ..autograd.function import Function
+from . import workspace as _workspace
+from .workspace import clear_workspace  # noqa: F401  (kept as chalkgrad.ops.conv.clear_workspace)
+from .workspace import take as _take
 
 
 def out_len(n: int, lo: int, hi: int, k: int, s: int, d: int) -> int:
@@ -79,48 +80,17 @@ def _windows(xp, kh, kw, ho, wo, p):
     return as_strided(xp, (b, ho, wo, kh, kw, c), (s0, s1 * sh, s2 * sw, s1 * dh, s2 * dw, s3), writeable=False)
 
 
-# Spare buffers: fresh multi-megabyte arrays cost a page fault per page on first touch, which is a
-# large part of a convolution's time, so padded inputs, temporaries and the column matrices of
-# finished backward passes are kept for the next call with the same shape (at most two per shape,
-# _SPARE_LIMIT bytes in all; clear_workspace() frees them).
-_SPARE: dict = {}
-_SPARE_LIMIT = 1 << 29
+# Spare buffers (ops/workspace.py, shared with the normalization kernels): padded inputs, temporaries
+# and the column matrices of finished backward passes are kept for the next call with the same shape.
+_SPARE = _workspace.SPARE
 _SPARE_MIN = 1 << 20
 #: Column matrices larger than this are not kept for the weight gradient (recomputed in backward),
 #: so a deep network does not hold one per layer.
 _KEEP_COLS_MAX = 1 << 28
 
 
-def clear_workspace() -> None:
-    """Free the spare im2col buffers kept for reuse."""
-    _SPARE.clear()
-
-
-#: The arrays _take has handed out (by id): only these, or transposed views of them, go back to _SPARE.
-_ORIGIN: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
-
-
-def _take(shape, dtype):
-    spare = _SPARE.get((shape, dtype))
-    if spare:
-        return spare.pop()
-    arr = np.empty(shape, dtype=dtype)
-    _ORIGIN[id(arr)] = arr
-    return arr
-
-
 def _give(arr) -> None:
-    if _ORIGIN.get(id(arr)) is not arr:
-        base = arr.base
-        if base is None or _ORIGIN.get(id(base)) is not base or base.nbytes != arr.nbytes:
-            return  # not a buffer of ours (e.g. a view of the caller's input): never recycle it
-        arr = base
-    if arr.nbytes < _SPARE_MIN:
-        return
-    kept = sum(a.nbytes for spare in _SPARE.values() for a in spare)
-    spare = _SPARE.setdefault((arr.shape, arr.dtype), [])
-    if len(spare) < 2 and kept + arr.nbytes <= _SPARE_LIMIT:
-        spare.append(arr)
+    _workspace.give(arr, _SPARE_MIN)
 
 
 def _columns_transposed(x, kh, kw, ho, wo, p):

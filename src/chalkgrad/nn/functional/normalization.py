@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from ...errors import ConfigError, ShapeError
-from ...ops.norm import BatchNormTrain, Normalize
+from ...ops.norm import BatchNormTrain, ChannelAffine, Normalize
 from ...ops.shape import pad, reshape
 from ...tensor import Tensor
 
@@ -58,7 +58,6 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         _check_param(op, name, t, c, input)
     if not training and (running_mean is None or running_var is None):
         raise ConfigError(f"{op}: running_mean and running_var must be given in evaluation mode (training=False)")
-    bshape = (1, c) + (1,) * (input.ndim - 2)
     if training:
         _check_training_size(op, input)
         stats = {} if running_mean is not None or running_var is not None else None
@@ -72,6 +71,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             if running_var is not None:
                 _update_running(running_var, stats["var"] * (m / (m - 1)), momentum)
         return out
+    # y = x·a + b with a = γ/√(running_var + ε), b = β − running_mean·a: one fused pass
     inv = 1.0 / np.sqrt(running_var.data.astype(input.dtype, copy=False) + eps)
     scale = Tensor._wrap(inv.astype(input.dtype, copy=False))
     if weight is not None:
@@ -79,7 +79,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     rm = Tensor._wrap(running_mean.data.astype(input.dtype, copy=False))
     shift = rm * scale
     shift = bias - shift if bias is not None else -shift
-    return input * reshape(scale, bshape) + reshape(shift, bshape)
+    return ChannelAffine.apply(input, scale, shift)
 
 
 def _affine(y, weight, bias, shape):
@@ -101,7 +101,9 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):  # no
         if t is not None and tuple(t.shape) != shape:
             raise ShapeError(f"layer_norm: {name} must have shape normalized_shape {shape}, got {tuple(t.shape)}")
     axes = tuple(range(input.ndim - k, input.ndim))
-    return _affine(Normalize.apply(input, axes=axes, eps=float(eps), stats=None), weight, bias, shape)
+    affine = [t for t in (weight, bias) if t is not None]
+    return Normalize.apply(input, *affine, axes=axes, eps=float(eps), stats=None, has_weight=weight is not None,
+                           has_bias=bias is not None)
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):  # noqa: A002
