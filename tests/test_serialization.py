@@ -180,3 +180,21 @@ def test_interrupted_save_keeps_the_previous_file(tmp_path, monkeypatch):
 def test_save_into_a_missing_directory(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist"):
         save({"a": 1}, tmp_path / "nope" / "c.npz")
+
+
+def test_zero_dimensional_arrays_keep_their_shape(tmp_path):
+    import chalkgrad as cg
+    from chalkgrad import nn
+
+    bn = nn.BatchNorm2d(3)
+    bn(cg.randn(4, 3, 2, 2))
+    path = tmp_path / "bn.npz"
+    cg.save(bn.state_dict(), path)
+    loaded = cg.load(path)
+    assert loaded["num_batches_tracked"].shape == () and int(loaded["num_batches_tracked"].item()) == 1
+    fresh = nn.BatchNorm2d(3)
+    fresh.load_state_dict(loaded)
+    assert int(fresh.num_batches_tracked.item()) == 1
+    cg.save({"t": np.float64(2.5), "a": np.array(7)}, path)
+    back = cg.load(path)
+    assert back["a"].shape == () and back["t"] == 2.5

@@ -48,7 +48,8 @@ class _Encoder:
             raise TypeError(f"chalkgrad.save: the array at {where} has dtype object; only numeric, bool and "
                             "string arrays can be saved (checkpoints never use pickle)")
         key = f"a{len(self.arrays)}"
-        self.arrays[key] = np.ascontiguousarray(arr)
+        # (not np.ascontiguousarray: it turns a 0-d array, e.g. BatchNorm's num_batches_tracked, into shape (1,))
+        self.arrays[key] = arr if arr.flags.c_contiguous else arr.copy(order="C")
         return key
 
     def encode(self, obj, where: str = "obj"):
