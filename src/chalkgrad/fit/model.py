@@ -577,9 +577,12 @@ class Model(nn.Module):
 
     # ------------------------------------------------------------------ whole-model save
     def get_config(self) -> dict:
+        zoo = getattr(self._modules.get("module"), "zoo_config", None)
+        if zoo is not None:  # a chalkgrad.models model: its builder and arguments rebuild it
+            return {"class_name": "Model", "zoo": zoo}
         raise ConfigError(f"{type(self).__name__} has no architecture config; Model(module) wraps arbitrary code, "
                           "so save its weights (model.save_weights or chalkgrad.save(model.state_dict(), path)) "
-                          "and rebuild the module in code")
+                          "and rebuild the module in code (models of chalkgrad.models can be saved whole)")
 
     def save(self, path, include_optimizer: bool = True, epoch: int | None = None) -> None:
         """Save architecture (JSON config), weights, compile settings and optimizer state to ``path`` (atomic).
@@ -756,7 +759,13 @@ def load_model(path, compile: bool = True) -> Model:  # noqa: A002 - Keras's nam
                               "or save_weights); rebuild the model in code and use load_weights / load_state_dict")
     obj = _decode(header["object"], arrays, path)
     try:
-        model = Sequential.from_config(header["model_config"])
+        config = header["model_config"]
+        if isinstance(config, dict) and config.get("class_name") == "Model" and "zoo" in config:
+            from ..models.saving import build_from_config
+
+            model = Model(build_from_config(config["zoo"], path))
+        else:
+            model = Sequential.from_config(config)
     except (KeyError, TypeError) as e:
         raise CheckpointError(f"{path}: the saved architecture is malformed ({e})") from None
     model.load_state_dict(obj["weights"])

@@ -47,7 +47,18 @@ from .mobilenet import (
 from .segmentation import FCN, fcn, SegNet, segnet, bilinear_kernel, fcn_num_parameters, segnet_num_parameters
 from .autoencoder import ConvAutoencoder, DenoisingAutoencoder, conv_autoencoder_num_parameters
 
+from .saving import save_model, load_model, recorded
+
+# Every builder records its name and arguments on the model (``model.zoo_config``), so that
+# ``save_model`` can write the architecture as JSON next to the weights.
+lenet5, lenet5_relu, lenet_digits, alexnet = map(recorded, (lenet5, lenet5_relu, lenet_digits, alexnet))
+vgg11, vgg13, vgg16, vgg19 = map(recorded, (vgg11, vgg13, vgg16, vgg19))
+vgg11_bn, vgg13_bn, vgg16_bn, vgg19_bn = map(recorded, (vgg11_bn, vgg13_bn, vgg16_bn, vgg19_bn))
+resnet18, resnet34, nin, mobilenet_like, fcn, segnet = map(recorded, (resnet18, resnet34, nin, mobilenet_like, fcn,
+                                                                      segnet))
+
 __all__ = [
+    "save_model", "load_model",
     "LeNet5", "lenet5", "lenet5_relu", "LeNetDigits", "lenet_digits", "lenet5_num_parameters",
     "AlexNet", "alexnet", "alexnet_num_parameters",
     "VGG", "VGG_CONFIGS", "make_vgg_features", "vgg_num_parameters",
