@@ -425,3 +425,18 @@ def test_command_errors(tmp_path, capsys, monkeypatch):
 def test_graph_is_a_graph():
     assert isinstance(graph_of(cg.tensor(1.0)), Graph)
     assert [n.label for n in graph_of(cg.tensor(1.0)).nodes] == ["input"]
+
+
+def test_expression_and_textbook_solutions_get_their_gradients():
+    from chalkgrad.explain import explain_dense
+    from chalkgrad.explain.expression import explain_expression
+
+    s = explain_expression({"q": "x + y", "f": "q*z"}, {"x": -2.0, "y": 5.0, "z": -4.0}, gradients=["x", "y", "z"])
+    g = graph_of_solution(s)
+    grads = {n.label: float(n.grad) for n in g.nodes if n.has_grad}
+    assert grads == {"f": 1.0, "q": -4.0, "x": -4.0, "y": -4.0, "z": 3.0}
+    from chalkgrad.demo import textbook_network
+
+    t = explain_dense(textbook_network(), [0.05, 0.1], [0.01, 0.99], notation="textbook")
+    labels = {n.label for n in graph_of_solution(t).nodes if n.has_grad}
+    assert {"L", "z[2]_1", "a[1]_1", "W[2]_11"} <= labels

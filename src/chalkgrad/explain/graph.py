@@ -326,12 +326,25 @@ def _set_grad(node: GraphNode, grad, max_values: int) -> None:
 
 
 # ----------------------------------------------------------------------------- scalars level
-def _gradient_target(name: str) -> str | None:
-    """The quantity whose gradient a step holds: ``∂E/∂w5`` → ``w5``, ``δ_o1`` → ``net_o1``."""
-    if name.startswith("∂E/∂"):
-        return name[len("∂E/∂"):]
+def _output_name(solution) -> str:
+    """The quantity the solution differentiates: the numerator most steps ``∂A/∂B`` share (E, L, f...)."""
+    from collections import Counter
+
+    counts = Counter(s.name[1:].split("/∂", 1)[0] for s in solution.steps()
+                     if s.name.startswith("∂") and "/∂" in s.name and not s.name.startswith("∂²"))
+    return counts.most_common(1)[0][0] if counts else "E"
+
+
+def _gradient_target(name: str, output: str = "E") -> str | None:
+    """The quantity whose gradient a step holds: ``∂E/∂w5`` → ``w5``, ``δ_o1`` → ``net_o1``,
+    ``δ[2]_1`` → ``z[2]_1`` (textbook notation), ``∂f/∂x`` → ``x`` when f is the output."""
+    prefix = f"∂{output}/∂"
+    if name.startswith(prefix):
+        return name[len(prefix):]
     if name.startswith("δ_"):
         return "net_" + name[2:]
+    if name.startswith("δ["):
+        return "z" + name[1:]
     return None
 
 
@@ -350,8 +363,9 @@ def graph_of_solution(solution, *, title: str | None = None) -> Graph:
     edges: list = []
     current: dict = {}  # name -> index in nodes of its latest definition (as Solution.verify reads values)
     any_grad = False
+    output = _output_name(solution)
     for s in solution.steps():
-        target = _gradient_target(s.name)
+        target = _gradient_target(s.name, output)
         if target is not None:
             any_grad = True
             if target in current:
@@ -370,8 +384,8 @@ def graph_of_solution(solution, *, title: str | None = None) -> Graph:
                     index += 1
         current[s.name] = len(nodes)
         nodes.append(node)
-    if any_grad and "E" in current and not nodes[current["E"]].has_grad:
-        _set_grad(nodes[current["E"]], 1.0, 1)  # ∂E/∂E
+    if any_grad and output in current and not nodes[current[output]].has_grad:
+        _set_grad(nodes[current[output]], 1.0, 1)  # ∂E/∂E = 1
     # given values that no formula reads (a learning rate used only by the update) are left out
     used = {src for src, _, _ in edges}
     has_derived = any(n.kind == "quantity" for n in nodes)
