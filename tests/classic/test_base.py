@@ -72,3 +72,18 @@ def test_sklearn_clone_works():
 
     est = clone(KNeighborsClassifier(3, weights="distance"))
     assert isinstance(est, KNeighborsClassifier) and est.get_params()["weights"] == "distance"
+
+
+def test_scikit_learn_model_selection_works_with_chalkgrad_estimators():
+    from sklearn.datasets import load_iris
+    from sklearn.model_selection import GridSearchCV, cross_val_score
+    from sklearn.neighbors import KNeighborsClassifier as SkKNN
+
+    from chalkgrad.classic import KNeighborsClassifier
+
+    X, y = load_iris(return_X_y=True)
+    ours = cross_val_score(KNeighborsClassifier(n_neighbors=5), X, y, cv=5)
+    theirs = cross_val_score(SkKNN(n_neighbors=5), X, y, cv=5)
+    np.testing.assert_allclose(ours, theirs)
+    search = GridSearchCV(KNeighborsClassifier(), {"n_neighbors": [1, 3, 5, 7]}, cv=3).fit(X, y)
+    assert search.best_params_ == GridSearchCV(SkKNN(), {"n_neighbors": [1, 3, 5, 7]}, cv=3).fit(X, y).best_params_

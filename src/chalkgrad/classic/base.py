@@ -102,6 +102,18 @@ class BaseEstimator:
                 parts.append(f"{name}={value!r}")
         return f"{type(self).__name__}({', '.join(parts)})"
 
+    def __sklearn_tags__(self):
+        """The tags scikit-learn's utilities ask for (``cross_val_score``, ``GridSearchCV``...).
+
+        Only scikit-learn calls this, so importing it here costs nothing to anyone else.
+        """
+        from sklearn.utils import ClassifierTags, RegressorTags, Tags, TargetTags
+
+        kind = getattr(self, "_estimator_type", None)
+        return Tags(estimator_type=kind, target_tags=TargetTags(required=True),
+                    classifier_tags=ClassifierTags() if kind == "classifier" else None,
+                    regressor_tags=RegressorTags() if kind == "regressor" else None)
+
     # -- helpers for subclasses -------------------------------------------------------------
     def _check_fitted(self, attr: str, where: str) -> None:
         if not hasattr(self, attr):
