@@ -472,3 +472,28 @@ def test_gradcheck_on_a_non_contiguous_input():
     x = cg.Tensor(np.arange(1.0, 7.0).reshape(2, 3).T, requires_grad=True)
     assert not x.data.flags.c_contiguous
     assert gradcheck(lambda t: (t * t).sum(0), (x,))
+
+
+def test_in_place_change_through_a_detached_tensor_is_detected():
+    x = cg.tensor([1.0, 2.0], requires_grad=True)
+    w = cg.tensor([3.0, 4.0], requires_grad=True)
+    y = x.detach()
+    z = (y * w).sum()  # MulBackward saves y
+    with cg.no_grad():
+        x.add_(1)  # the same memory as y
+    with pytest.raises(cg.GradError, match="modified in place"):
+        z.backward()
+    assert y._version == x._version == 1
+
+
+def test_in_place_change_of_a_saved_output_is_detected():
+    a = cg.tensor([1.0, 2.0], requires_grad=True)
+    b = a.exp()  # ExpBackward reads its output
+    b.detach().zero_()
+    with pytest.raises(cg.GradError, match="output of <ExpBackward> was modified in place"):
+        b.sum().backward()
+    c = a + 1  # AddBackward does not need its output: changing it is fine, as in PyTorch
+    with cg.no_grad():
+        c.mul_(2)
+    c.sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [1.0, 1.0])

@@ -93,7 +93,7 @@ class Tensor:
     tensor([2., 4.])
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_node", "_retains_grad", "_version", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "_node", "_retains_grad", "_vc", "__weakref__")
     __array_priority__ = 1000  # make ``ndarray * Tensor`` call Tensor.__rmul__
 
     def __init__(self, data, dtype=None, requires_grad: bool = False) -> None:
@@ -101,7 +101,7 @@ class Tensor:
         self.grad = None
         self._node = None
         self._retains_grad = False
-        self._version = 0
+        self._vc = [0]  # version counter, shared with detach()ed tensors (they share the memory)
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -115,10 +115,19 @@ class Tensor:
         t.requires_grad = False
         t._node = None
         t._retains_grad = False
-        t._version = 0
+        t._vc = [0]
         return t
 
     # ------------------------------------------------------------------ attributes
+    @property
+    def _version(self) -> int:
+        """Bumped by every in-place change; shared with tensors from ``detach()`` (same memory)."""
+        return self._vc[0]
+
+    @_version.setter
+    def _version(self, value: int) -> None:
+        self._vc[0] = value
+
     @property
     def shape(self) -> tuple:
         return self.data.shape
@@ -252,8 +261,11 @@ class Tensor:
         return self._retains_grad
 
     def detach(self) -> Tensor:
-        """The same data (shared memory) cut off from the graph."""
-        return Tensor._wrap(self.data)
+        """The same data (shared memory) cut off from the graph; in-place changes to either are seen by
+        the version checks of both, as in PyTorch."""
+        t = Tensor._wrap(self.data)
+        t._vc = self._vc
+        return t
 
     def detach_(self) -> Tensor:
         self._node = None

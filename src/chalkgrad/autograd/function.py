@@ -70,10 +70,18 @@ class Function:
 
     @property
     def output(self):
-        """The Tensor this node produced (alive for as long as backward can reach it)."""
+        """The Tensor this node produced (alive for as long as backward can reach it).
+
+        An op whose backward reads its output (exp, sigmoid, tanh, softmax...) gets an error if
+        the output was changed in place since (directly or through a ``detach()``ed tensor).
+        """
         out = self._out()
         if out is None:  # pragma: no cover - the engine keeps outputs alive
             raise GradError(f"{type(self).__name__}: its output was freed before backward")
+        if out._version != 0:
+            raise GradError(f"the output of {self!r} was modified in place after it was computed (version "
+                            f"{out._version}); its backward needs the original values. Update a copy (clone()) "
+                            "instead, or run the forward pass again.")
         return out
 
     @property
