@@ -8,7 +8,7 @@ The low-level API is shaped like PyTorch::
     y.backward()
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 from .tensor import Tensor, float32, float64, int64, bool_, SUPPORTED_DTYPES  # noqa: E402
 from .errors import (  # noqa: E402
