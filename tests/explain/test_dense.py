@@ -180,3 +180,11 @@ def test_textbook_notation_renames_every_quantity_consistently():
     assert r"z^{[1]}_{1}" in render(textbook, format="tex")
     with pytest.raises(cg.ChalkgradError, match="notation"):
         explain_dense(mazur_model(), [0.05, 0.10], [0.01, 0.99], notation="ng")
+
+
+def test_print_and_notebook_display():
+    from chalkgrad.explain import render
+
+    s = explain_dense(mazur_model(), [0.05, 0.10], [0.01, 0.99], lr=0.5)
+    assert str(s) == render(s)
+    assert s._repr_markdown_() == render(s, format="md") and "$" in s._repr_markdown_()

@@ -76,6 +76,17 @@ class Solution:
     mismatches: list = field(default_factory=list)  # (name, expected, computed) from a problem's expected answers
     rename: object = None  # set by rename_quantities: old name -> new name
 
+    def __str__(self) -> str:
+        """The worked solution as plain text (``print(solution)``); ``render`` gives the other formats."""
+        from .render import render
+
+        return render(self)
+
+    def _repr_markdown_(self) -> str:  # Jupyter shows the solution with its formulas typeset
+        from .render import render
+
+        return render(self, format="md")
+
     def section(self, title: str, intro: str = "") -> Section:
         sec = Section(title, [], intro)
         self.sections.append(sec)
