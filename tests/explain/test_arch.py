@@ -238,3 +238,255 @@ def test_mutated_recurrent_problems_never_crash(tmp_path, capsys, solve_cli):
             assert err.count("\n") == 1 and "m.yaml" in err and "Traceback" not in err
 
     check()
+
+
+# ----------------------------------------------------------------------------- models with branches
+def _run_and_record(model, shape, kinds=("Conv2d", "ConvTranspose2d")):
+    """Run ``model`` on zeros of ``shape`` (batch included) and record, per layer path, its input and output shapes."""
+    import numpy as np
+
+    import chalkgrad as cg
+
+    seen, handles = {}, []
+    for name, m in model.named_modules():
+        if type(m).__name__ in kinds:
+            def hook(mod, args, out, name=name):
+                seen[name] = (tuple(args[0].shape), tuple(out.shape))
+            handles.append(m.register_forward_hook(hook))
+    for p in model.parameters():  # weights built under skip_init are left as allocated: make them finite
+        p.data[...] = 0.0
+    model.eval()
+    with cg.no_grad():
+        model(cg.tensor(np.zeros(shape, dtype=np.float32)))
+    for h in handles:
+        h.remove()
+    return seen
+
+
+def _check_layers_against_run(s, model, seen, prefix=""):
+    mods = dict(model.named_modules())
+    for name, (inp, out) in seen.items():
+        path = f"{prefix}{name}"
+        assert (s[f"H_out({path})"], s[f"W_out({path})"]) == out[2:], path
+        assert s[f"params({path})"] == mods[name].num_parameters() == sum(p.numel() for p in mods[name].parameters())
+        assert s[f"MACs({path})"] == mods[name].macs(inp)
+        sec = next(x for x in s.sections if x.title == f"{path}: {type(mods[name]).__name__}")
+        assert f"input {tuple(inp[1:])} → output {tuple(out[1:])}".replace(",)", ")") in sec.intro
+
+
+def _stride2_block():
+    from chalkgrad.models import BasicBlock
+
+    downsample = nn.Sequential(nn.Conv2d(4, 8, 1, stride=2, bias=False), nn.BatchNorm2d(8))
+    return BasicBlock(4, 8, stride=2, downsample=downsample)
+
+
+def test_basic_block_with_a_downsample_shortcut():
+    block = _stride2_block()
+    s = explain_architecture(block, (4, 9, 9))
+    s.verify()
+    _check_layers_against_run(s, block, _run_and_record(block, (1, 4, 9, 9)))
+    titles = [sec.title for sec in s.sections]
+    assert titles == ["BasicBlock", "conv1: Conv2d", "bn1: BatchNorm2d", "relu: ReLU", "conv2: Conv2d",
+                      "bn2: BatchNorm2d", "downsample.0: Conv2d", "downsample.1: BatchNorm2d",
+                      "BasicBlock: main path + downsample", "relu[2]: ReLU", "Totals"]
+    by_title = {sec.title: sec for sec in s.sections}
+    for title in ("downsample.0: Conv2d", "downsample.1: BatchNorm2d"):
+        assert by_title[title].intro.startswith("shortcut branch: added to the main path's output")
+    assert by_title["downsample.0: Conv2d"].intro.endswith("input (4, 9, 9) → output (8, 5, 5)")  # the block's input
+    assert "the shapes agree, so the sum has shape (8, 5, 5)" in by_title["BasicBlock: main path + downsample"].intro
+    assert "the same module as relu" in by_title["relu[2]: ReLU"].intro
+    text = render(s)
+    assert "H_out(downsample.0) = ⌊(H_in + 2·p − k)/s⌋ + 1 = ⌊(9 + 2·0 − 1)/2⌋ + 1 = 5" in text
+    assert "params(downsample.0) = k·k·C_in·C_out = 1·1·4·8 = 32" in text
+    assert "H_out(conv1) = ⌊(H_in + 2·p − k)/s⌋ + 1 = ⌊(9 + 2·1 − 3)/2⌋ + 1 = 5" in text
+    assert s["total parameters"] == block.num_parameters() == 9 * 4 * 8 + 9 * 8 * 8 + 4 * 8 + 4 * 8 + 2 * 8
+    assert s["total MACs"] == block.macs((1, 4, 9, 9))
+    shown = [st.name for st in s.steps() if not st.hidden]
+    assert len(shown) == len(set(shown))
+
+
+def test_basic_block_parameters_match_torch():
+    import torch
+
+    ref = torch.nn.ModuleDict({"conv1": torch.nn.Conv2d(4, 8, 3, 2, 1, bias=False), "bn1": torch.nn.BatchNorm2d(8),
+                               "conv2": torch.nn.Conv2d(8, 8, 3, 1, 1, bias=False), "bn2": torch.nn.BatchNorm2d(8),
+                               "down": torch.nn.Conv2d(4, 8, 1, 2, bias=False), "down_bn": torch.nn.BatchNorm2d(8)})
+    s = explain_architecture(_stride2_block(), (4, 9, 9))
+    names = {"conv1": "conv1", "bn1": "bn1", "conv2": "conv2", "bn2": "bn2", "down": "downsample.0",
+             "down_bn": "downsample.1"}
+    for key, path in names.items():
+        assert s[f"params({path})"] == sum(p.numel() for p in ref[key].parameters())
+    x = torch.zeros(1, 4, 9, 9)
+    assert (s["H_out(conv1)"], s["W_out(conv1)"]) == tuple(ref["conv1"](x).shape[2:])
+    assert (s["H_out(downsample.0)"], s["W_out(downsample.0)"]) == tuple(ref["down"](x).shape[2:])
+
+
+def test_identity_shortcut_is_added_before_the_last_relu():
+    from chalkgrad.models import BasicBlock
+
+    s = explain_architecture(BasicBlock(8, 8), (8, 5, 5))
+    titles = [sec.title for sec in s.sections]
+    assert titles.index("BasicBlock: main path + identity shortcut") == titles.index("relu[2]: ReLU") - 1
+    add = next(sec for sec in s.sections if sec.title == "BasicBlock: main path + identity shortcut")
+    assert "the block's input (8, 5, 5) is added to the main path's output ahead of its final ReLU" in add.intro
+    assert s["total parameters"] == 2 * (9 * 64 + 16)
+
+
+def test_resnet18_layer_by_layer():
+    from chalkgrad.models import resnet18
+
+    with nn.init.skip_init():
+        model = resnet18()
+    s = explain_architecture(model, (3, 32, 32))
+    s.verify()
+    assert s["total parameters"] == 11_689_512 == model.num_parameters()
+    assert s["total MACs"] == model.macs((1, 3, 32, 32))
+    seen = _run_and_record(model, (1, 3, 32, 32))
+    assert len(seen) == 20  # 17 convs on the main path + 3 shortcut 1x1 convs
+    _check_layers_against_run(s, model, seen)
+    titles = [sec.title for sec in s.sections]
+    for stage in (2, 3, 4):
+        block = f"layer{stage}.0"
+        assert titles.index(f"{block}.bn2: BatchNorm2d") < titles.index(f"{block}.downsample.0: Conv2d") \
+            < titles.index(f"{block}: main path + {block}.downsample") < titles.index(f"{block}.relu[2]: ReLU")
+    assert "layer1.0: main path + identity shortcut" in titles
+    text = render(s)
+    assert "params(layer2.0.downsample.0) = k·k·C_in·C_out = 1·1·64·128 = 8192" in text
+    assert "shortcut branch layer3.0.downsample (from the block's input" in text
+
+
+def test_resnet18_explained_by_the_summary_command(capsys):
+    import argparse
+
+    from chalkgrad.explain.summary_command import add_summary_parser
+
+    parser = argparse.ArgumentParser()
+    add_summary_parser(parser.add_subparsers())
+    args = parser.parse_args(["summary", "resnet18", "--explain", "--input", "3x64x64"])
+    assert args.func(args) == 0
+    out = capsys.readouterr().out
+    assert "H_out(layer1.0.conv1) = ⌊(H_in + 2·p − k)/s⌋ + 1 = ⌊(16 + 2·1 − 3)/1⌋ + 1 = 16" in out
+    assert "layer4.0.downsample.0: Conv2d" in out and "11689512" in out
+
+
+def test_fcn_skip_branch_reads_stage2_and_joins_after_up2():
+    from chalkgrad.models import fcn
+
+    model = fcn()
+    s = explain_architecture(model, (3, 32, 32))
+    s.verify()
+    assert s["total parameters"] == model.num_parameters()
+    assert s["total MACs"] == model.macs((1, 3, 32, 32))
+    seen = _run_and_record(model, (1, 3, 32, 32))
+    _check_layers_against_run(s, model, seen)  # score_pool2 included: its input is stage2's output
+    titles = [sec.title for sec in s.sections]
+    assert titles.index("up2: ConvTranspose2d") < titles.index("score_pool2: Conv2d") \
+        < titles.index("FCN: main path + score_pool2") < titles.index("up4: ConvTranspose2d")
+    skip = next(sec for sec in s.sections if sec.title == "score_pool2: Conv2d")
+    assert skip.intro.startswith("skip branch from the output of stage2.4: added to the output of up2")
+
+
+@pytest.mark.parametrize("size", [32, 36])
+def test_segnet_unpools_restore_the_pooled_sizes(size):
+    from chalkgrad.models import segnet
+
+    model = segnet()
+    s = explain_architecture(model, (3, size, size))
+    s.verify()
+    assert s["total parameters"] == model.num_parameters()
+    assert s["total MACs"] == model.macs((1, 3, size, size))
+    seen = _run_and_record(model, (1, 3, size, size), kinds=("Conv2d", "MaxUnpool2d"))
+    for i in (1, 2, 3):
+        assert (s[f"H_out(unpool{i})"], s[f"W_out(unpool{i})"]) == seen[f"unpool{i}"][1][2:]
+    _check_layers_against_run(s, model, {k: v for k, v in seen.items() if "unpool" not in k})
+    if size == 36:  # 9 → pool → 4 → unpool: the forward's output_size gives 9 back, not 8
+        assert "H_out(unpool3) = H_in(pool3) = 9" in render(s)
+
+
+@pytest.mark.parametrize("name", ["ConvAutoencoder", "DenoisingAutoencoder"])
+def test_autoencoders(name):
+    from chalkgrad import models
+
+    model = getattr(models, name)(1, widths=(4, 8))
+    s = explain_architecture(model, (1, 12, 12))
+    s.verify()
+    assert s["total parameters"] == model.num_parameters() == models.conv_autoencoder_num_parameters(1, None, (4, 8))
+    assert s["total MACs"] == model.macs((1, 1, 12, 12))
+    _check_layers_against_run(s, model, _run_and_record(model, (1, 1, 12, 12)))
+    assert s["H_out(decoder.2)"] == 12
+
+
+def test_a_module_used_twice_counts_its_parameters_once():
+    shared = nn.Linear(4, 4)
+    model = nn.Sequential(shared, nn.ReLU(), shared)
+    s = explain_architecture(model, (4,))
+    s.verify()
+    assert s["params(0)"] == s["params(2)"] == 20
+    assert s["total parameters"] == 20 == model.num_parameters()
+    assert s["total MACs"] == 32
+    assert "the same module as 0" in next(sec for sec in s.sections if sec.title == "2: Linear").intro
+
+
+class _Concat(nn.Module):
+    """Two parallel convs whose outputs are concatenated: main_path() cannot describe it."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Conv2d(2, 3, 3, padding=1)
+        self.b = nn.Conv2d(2, 3, 1)
+
+    def forward(self, x):
+        import chalkgrad as cg
+
+        return cg.cat([self.a(x), self.b(x)], dim=1)
+
+    def main_path(self):
+        return [self.a]
+
+    def output_shape(self, input_shape):
+        out = self.a.output_shape(input_shape)
+        return (out[0], 6) + tuple(out[2:])
+
+    def macs(self, input_shape):
+        return self.a.macs(input_shape) + self.b.macs(input_shape)
+
+
+class _NoPath(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(2, 2, 3, padding=1)
+
+    def forward(self, x):
+        return self.conv(x) + x
+
+    def output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def macs(self, input_shape):
+        return self.conv.macs(input_shape)
+
+
+def test_modules_that_cannot_be_followed_are_one_row():
+    model = nn.Sequential(_Concat(), nn.ReLU(), nn.Conv2d(6, 2, 1))
+    s = explain_architecture(model, (2, 5, 5))
+    s.verify()
+    sec = next(x for x in s.sections if x.title == "0: _Concat")
+    assert "shown as one row" in sec.intro and "main path gives (3, 5, 5)" in sec.intro
+    assert s["params(0)"] == 2 * 3 * 9 + 3 + 2 * 3 + 3
+    assert s["total parameters"] == model.num_parameters()
+    s = explain_architecture(nn.Sequential(_NoPath(), nn.Flatten()), (2, 4, 4))
+    assert [x.title for x in s.sections] == ["0: _NoPath", "1: Flatten", "Totals"]
+    assert s["params(0)"] == 38 and s["MACs(0)"] == 2 * 16 * 18
+
+
+def test_receptive_field_through_max_unpooling():
+    from chalkgrad.models import segnet
+    from chalkgrad.nn.summary import receptive_field
+
+    model = segnet()
+    s = explain_receptive_field(model, (3, 32, 32))
+    s.verify()
+    rows = [r for r in receptive_field(model, (1, 3, 32, 32)).rows if r.kernel is not None or r.is_global]
+    assert [s[f"r_{i + 1}"] for i in range(len(rows))] == [r.size[0] for r in rows]
+    assert "max unpooling: it upsamples by s" in render(s)
