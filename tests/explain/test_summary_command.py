@@ -71,3 +71,11 @@ def test_recurrent_problem_file_with_formulas(capsys):
     assert code == 0 and "Total params: 2,691,713" in out
     assert "params(1) = G·(h·(d + h) + h) = 4·(128·(128 + 128) + 128) = 131584" in out
     assert "features(0) = e = 128" in out
+
+
+@pytest.mark.parametrize("name", ["lenet5", "lenet_digits", "alexnet", "nin", "mobilenet_like", "resnet18", "fcn",
+                                  "segnet"])
+def test_every_zoo_model_explains_at_its_default_input(capsys, name):
+    code, out, err = run([name, "--explain"], capsys)
+    assert code == 0, err
+    assert "total parameters" in out

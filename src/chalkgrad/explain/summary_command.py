@@ -33,7 +33,7 @@ def add_summary_parser(subparsers) -> None:
 #: Usual (channels, height, width) of each zoo model, used when --input is not given.
 _DEFAULT_INPUT = {
     "lenet5": (1, 32, 32), "lenet5_relu": (1, 32, 32), "lenet_digits": (1, 8, 8), "alexnet": (3, 224, 224),
-    "nin": (3, 32, 32), "mobilenet_like": (3, 32, 32), "fcn": (3, 64, 64), "segnet": (3, 64, 64),
+    "nin": (3, 224, 224), "mobilenet_like": (3, 32, 32), "fcn": (3, 64, 64), "segnet": (3, 64, 64),
 }
 _DEFAULT_CLASSES = {"lenet5": 10, "lenet5_relu": 10, "lenet_digits": 10, "nin": 10, "mobilenet_like": 10}
 
@@ -123,6 +123,10 @@ def run_summary(args) -> int:
                                     format=args.format))
     except ChalkgradError as e:
         print(f"chalkgrad summary: {e}", file=sys.stderr)
+        return 2
+    except (AssertionError, ArithmeticError, MemoryError) as e:  # a formula that disagrees, or a model too big
+        print(f"chalkgrad summary: {args.model}: the arithmetic could not be written out "
+              f"({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})", file=sys.stderr)
         return 2
     sys.stdout.write("\n\n".join(p.rstrip("\n") for p in parts) + "\n")
     return 0
