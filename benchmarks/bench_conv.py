@@ -5,7 +5,8 @@ Prints medians of interleaved rounds and ratios chalkgrad / PyTorch (lower is be
 
 * conv2d forward+backward: batch 32, 64 -> 64 channels, 3x3, padding 1, 32x32, float32;
 * LeNet-5 training step (conv-relu-maxpool x2, three Linear layers, SGD), batch 64, 1x28x28;
-* max_pool2d 2x2 forward+backward on 32x64x32x32.
+* max_pool2d 2x2 forward+backward on 32x64x32x32;
+* depthwise conv2d forward+backward: batch 32, 64 channels, 32x32, 3x3, padding 1, groups 64, float32.
 """
 
 from __future__ import annotations
@@ -121,17 +122,51 @@ def pool_torch():
     return run
 
 
+def depthwise_data(seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((32, 64, 32, 32)).astype(np.float32)
+    w = (rng.standard_normal((64, 1, 3, 3)) * 0.3).astype(np.float32)
+    b = rng.standard_normal(64).astype(np.float32)
+    return x, w, b
+
+
+def depthwise_chalkgrad():
+    x, w, b = (cg.from_numpy(a).requires_grad_() for a in depthwise_data())
+
+    def run():
+        y = F.conv2d(x, w, b, padding=1, groups=64)
+        y.sum().backward()
+        x.grad = w.grad = b.grad = None
+
+    return run
+
+
+def depthwise_torch():
+    import torch
+
+    x, w, b = (torch.from_numpy(a).requires_grad_() for a in depthwise_data())
+
+    def run():
+        y = torch.nn.functional.conv2d(x, w, b, padding=1, groups=64)
+        y.sum().backward()
+        x.grad = w.grad = b.grad = None
+
+    return run
+
+
 def main(argv=None) -> int:
     args = setup(argv, __doc__)
     results = interleaved({
         "conv chalkgrad": conv_chalkgrad(), "conv torch": conv_torch(),
         "lenet chalkgrad": lenet_chalkgrad(), "lenet torch": lenet_torch(),
         "pool chalkgrad": pool_chalkgrad(), "pool torch": pool_torch(),
+        "depthwise chalkgrad": depthwise_chalkgrad(), "depthwise torch": depthwise_torch(),
     }, rounds=args.rounds)
     print_ratios(results, [
         ("conv2d fwd+bwd, 32x64x32x32, 64->64, 3x3, pad 1, f32", "conv"),
         ("LeNet-5 train step, batch 64, 1x28x28, SGD momentum", "lenet"),
         ("max_pool2d 2x2 fwd+bwd, 32x64x32x32, f32", "pool"),
+        ("depthwise conv2d fwd+bwd, 32x64x32x32, 3x3, pad 1, g 64, f32", "depthwise"),
     ])
     return 0
 

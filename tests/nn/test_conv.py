@@ -485,3 +485,97 @@ def test_transposed_output_shape_agrees_with_torch(h, k, s, p, op, d):
     assert layer.output_shape((1, 2, h, h + 1)) == expected
     x_np = np.random.default_rng(h).standard_normal((1, 2, h, h + 1))
     assert_close(layer(cg.tensor(x_np)), ref(torch.from_numpy(x_np)), "float64")
+
+
+# ----------------------------------------------------------------------------- depthwise kernels
+# groups == in_channels with one input channel per group runs blocked NHWC multiply-adds (ops/conv.py):
+# stride 1 dx as a correlation with the flipped kernel, other strides by scatter, blocks split over threads.
+DEPTHWISE_CASES = [
+    ((2, 3, 7, 6), (3, 1, 3, 3), dict(stride=2, padding=1, groups=3)),
+    ((2, 3, 9, 8), (3, 1, 3, 2), dict(dilation=(2, 3), padding=(2, 1), groups=3)),
+    ((3, 4, 5, 7), (8, 1, 3, 3), dict(stride=2, padding=1, groups=4)),  # channel multiplier 2
+    ((1, 5, 6, 5), (5, 1, 2, 4), dict(padding="same", groups=5)),  # even kernel: unequal padding
+    ((2, 2, 4, 4), (2, 1, 3, 3), dict(padding=2, groups=2)),  # padding > d·(k - 1): scattered dx
+    ((2, 2, 5, 9), (2, 1, 2, 3), dict(stride=(1, 3), groups=2)),  # stride in W only
+    ((2, 6, 3, 4), (6, 1, 1, 1), dict(groups=6)),  # 1x1
+]
+
+
+@pytest.fixture(params=["one block", "one sample per block"])
+def depthwise_blocks(request, monkeypatch):
+    """Run each depthwise case as one block, and as one block per sample split over two threads."""
+    from chalkgrad.ops import conv as conv_ops
+    from chalkgrad.ops import workspace
+
+    if request.param == "one sample per block":
+        monkeypatch.setattr(conv_ops, "_DW_BLOCK_BYTES", 1)
+        before = workspace.get_num_threads()
+        workspace.set_num_threads(2)
+        yield
+        workspace.set_num_threads(before)
+    else:
+        yield
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("x_shape, w_shape, kwargs", DEPTHWISE_CASES)
+def test_depthwise_matches_torch(x_shape, w_shape, kwargs, dtype, depthwise_blocks):
+    _compare(F.conv2d, TF.conv2d, x_shape, w_shape, kwargs, dtype)
+    _compare(F.conv2d, TF.conv2d, (5,) + x_shape[1:], w_shape, kwargs, dtype, bias=False)  # 5 blocks, 2 threads
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("w_shape, kwargs", [
+    ((4, 1, 3, 3), dict(padding=1, groups=4)),  # stride 1: dx by correlation
+    ((4, 1, 3, 2), dict(stride=2, padding=(1, 0), output_padding=1, groups=4)),  # crops the padded buffer
+    ((4, 2, 3, 3), dict(stride=2, dilation=2, groups=4)),
+])
+def test_depthwise_transposed_matches_torch(w_shape, kwargs, dtype, depthwise_blocks):
+    _compare(F.conv_transpose2d, TF.conv_transpose2d, (5, 4, 5, 4), w_shape, kwargs, dtype, transposed=True)
+
+
+@pytest.mark.parametrize("layout", ["NCHW", "NHWC"])
+def test_depthwise_memory_layouts(layout, depthwise_blocks):
+    """Inputs and output gradients in either memory layout, and a broadcast gradient (from y.sum())."""
+    rng = np.random.default_rng(30)
+    x_np = rng.standard_normal((4, 6, 7, 5)).astype(np.float32)
+    w_np = rng.standard_normal((6, 1, 3, 3)).astype(np.float32)
+    g_np = rng.standard_normal((4, 6, 7, 5)).astype(np.float32)
+    if layout == "NHWC":
+        x_np = np.ascontiguousarray(x_np.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+        g_np = np.ascontiguousarray(g_np.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+    for g in (g_np, None):
+        x, w = cg.from_numpy(x_np).requires_grad_(), cg.from_numpy(w_np).requires_grad_()
+        xt, wt = to_torch(x_np, requires_grad=True), to_torch(w_np, requires_grad=True)
+        y, yt = F.conv2d(x, w, padding=1, groups=6), TF.conv2d(xt, wt, padding=1, groups=6)
+        assert_close(y, yt, "float32", scale=10)
+        if g is None:
+            y.sum().backward()
+            yt.sum().backward()
+        else:
+            y.backward(cg.from_numpy(g))
+            yt.backward(torch.from_numpy(np.ascontiguousarray(g)))
+        assert_close(x.grad, xt.grad, "float32", scale=10, what=f"{layout} grad input")
+        assert_close(w.grad, wt.grad, "float32", scale=100, what=f"{layout} grad weight")
+
+
+@pytest.mark.parametrize("x_shape, w_shape, kwargs", [
+    ((2, 3, 5, 6), (3, 1, 3, 2), dict(stride=2, padding=1, dilation=(1, 2), groups=3)),
+    ((2, 2, 4, 5), (4, 1, 2, 3), dict(padding=(1, 2), groups=2)),  # multiplier 2
+])
+def test_depthwise_gradcheck_and_double_backward(x_shape, w_shape, kwargs):
+    rng = np.random.default_rng(31)
+    arrays = [rng.standard_normal(s) for s in (x_shape, w_shape, (w_shape[0],))]
+    ours = [cg.tensor(a, requires_grad=True) for a in arrays]
+    assert gradcheck(lambda x, w, b: F.conv2d(x, w, b, **kwargs), ours)
+    theirs = [to_torch(a, requires_grad=True) for a in arrays]
+    y, yt = F.conv2d(*ours, **kwargs), TF.conv2d(*theirs, **kwargs)
+    v = rng.standard_normal(y.shape)
+    gx, gw = cg.autograd.grad((y * cg.tensor(v) * y).sum(), ours[:2], create_graph=True)
+    gxt, gwt = torch.autograd.grad((yt * torch.from_numpy(v) * yt).sum(), theirs[:2], create_graph=True)
+    assert_close(gx, gxt, "float64", scale=100)
+    assert_close(gw, gwt, "float64", scale=100)
+    ((gx * gx).sum() + (gw * gw).sum()).backward()
+    ((gxt * gxt).sum() + (gwt * gwt).sum()).backward()
+    for a, b in zip(ours, theirs):
+        assert_close(a.grad, b.grad, "float64", scale=1000, what="second-order grad")

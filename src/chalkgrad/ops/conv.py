@@ -26,7 +26,10 @@ Algorithms (NumPy, NHWC inside):
 * input gradient: with stride 1 and many channels, the full correlation of G with the flipped
   kernel (one im2col, one GEMM); otherwise tap by tap, kh·kw GEMMs G @ W[:, :, u, v] added into
   shifted, strided slices of a padded buffer (no (B·Ho·Wo, kh·kw·C) temporary, no np.add.at);
-* depthwise (in_channels/groups = 1): kh·kw broadcast multiply-adds instead of G tiny GEMMs;
+* depthwise (in_channels/groups = 1): kh·kw multiply-adds per block of samples in NHWC, each tap one
+  vectorized pass over Wo·C contiguous values while the block is in cache, blocks split over two threads;
+  dx (stride 1) is the same kernel on G with the flipped weights, dW one einsum per tap and block;
+  a channel multiplier m > 1 runs on the input with each channel repeated m times;
   other grouped convolutions: batched GEMMs over the groups.
 
 Outputs with many channels stay NHWC in memory (an NCHW view), which the next convolution reads
@@ -162,75 +165,194 @@ def _depthwise_taps(xp, kh, kw, ho, wo, p):
             yield i, j, xp[:, i * dh:i * dh + hspan:sh, j * dw:j * dw + wspan:sw, :]
 
 
-def _depthwise_forward(x, w, p, ho, wo):
-    """Depthwise (in/groups = 1, multiplier m = O/C): y[..., c·m + k] = Σ_{u,v} w[c·m + k, 0, u, v]·tap_uv[..., c].
+# -- depthwise with one output channel per input channel: batch blocks that stay in the L2 cache ---------
+# The batch is cut into blocks of a few samples (about _DW_BLOCK_BYTES of padded input each); each block
+# is copied once into a padded NHWC scratch array, then all kh·kw taps run on it while it is in cache. The
+# blocks are split over the workspace's threads (``workspace.split_blocks``); every thread has its own
+# scratch and writes disjoint samples of the output, so results do not depend on timing.
+_DW_BLOCK_BYTES = 1 << 19
 
-    kh·kw broadcast multiply-adds on NHWC arrays instead of G tiny GEMMs.
+
+def _dw_blocks(bsz, per_sample_bytes):
+    """Consecutive (n0, n1) batch ranges of about _DW_BLOCK_BYTES each (at least one sample)."""
+    k = max(1, _DW_BLOCK_BYTES // max(per_sample_bytes, 1))
+    return [(n0, min(n0 + k, bsz)) for n0 in range(0, bsz, k)]
+
+
+def _dw_tiles(w, wo):
+    """w (C, 1, kh, kw) -> (kh·kw, Wo, C): each tap's weights repeated along a row, so that a multiply
+    with a (.., Wo, C) tap runs over Wo·C contiguous values instead of C at a time."""
+    c, _, kh, kw = w.shape
+    return np.ascontiguousarray(np.broadcast_to(w.reshape(c, kh * kw).T[:, None, :], (kh * kw, wo, c)))
+
+
+def _dw_crop(x, p):
+    """x and its padding (pt, pb, pl, pr), with negative bottom/right padding (from transposed convolutions
+    with output_padding) applied as a crop of x."""
+    pt, pb, pl, pr = p[2:6]
+    if pb < 0 or pr < 0:
+        x = x[:, :, :x.shape[2] + min(pb, 0), :x.shape[3] + min(pr, 0)]
+    return x, pt, max(pb, 0), pl, max(pr, 0)
+
+
+def _dw_padded_scratch(nb, h, w, c, pt, pb, pl, pr, dtype):
+    """A zeroed (nb, h + pt + pb, w + pl + pr, C) array; its interior is overwritten block after block."""
+    return np.zeros((nb, h + pt + pb, w + pl + pr, c), dtype=dtype)
+
+
+def _dw_nhwc_block(a, n0, n1, scratch):
+    """a[n0:n1] (NCHW) as a C-contiguous NHWC array: a view when a is NHWC in memory, else copied to scratch."""
+    t = a[n0:n1].transpose(0, 2, 3, 1)
+    if t.flags.c_contiguous:
+        return t
+    out = scratch[:n1 - n0]
+    np.copyto(out, t)
+    return out
+
+
+def _dw_correlate(x, w, b, p, ho, wo, dtype, nchw=False):
+    """Depthwise correlation with one output per channel: (B, Ho, Wo, C) NHWC, or (B, C, Ho, Wo) with ``nchw``,
+    y[n,i,j,c] = b[c] + Σ_{u,v} w[c,0,u,v]·xp[n, i·sh + u·dh, j·sw + v·dw, c] (pads ≥ 0)."""
+    x, pt, pb, pl, pr = _dw_crop(x, p)
+    bsz, c, h, wd = x.shape
+    _, _, kh, kw = w.shape
+    hp, wp = h + pt + pb, wd + pl + pr
+    tiles = _dw_tiles(w.astype(dtype, copy=False), wo)
+    bias = None if b is None else b.astype(dtype, copy=False)
+    y = np.empty((bsz, c, ho, wo) if nchw else (bsz, ho, wo, c), dtype=dtype)
+    blocks = _dw_blocks(bsz, hp * wp * c * np.dtype(dtype).itemsize)
+
+    def part(lo, hi):
+        nb = max((n1 - n0 for n0, n1 in blocks[lo:hi]), default=0)
+        xb = _dw_padded_scratch(nb, h, wd, c, pt, pb, pl, pr, dtype)
+        tmp = np.empty((nb, ho, wo, c), dtype=dtype)
+        ys = np.empty((nb, ho, wo, c), dtype=dtype) if nchw else None
+        for n0, n1 in blocks[lo:hi]:
+            k = n1 - n0
+            np.copyto(xb[:k, pt:pt + h, pl:pl + wd], x[n0:n1].transpose(0, 2, 3, 1))
+            yb, tb = (ys[:k] if nchw else y[n0:n1]), tmp[:k]
+            for t, (_, _, tap) in enumerate(_depthwise_taps(xb[:k], kh, kw, ho, wo, p)):
+                if t == 0:
+                    np.multiply(tap, tiles[0], out=yb)
+                else:
+                    np.multiply(tap, tiles[t], out=tb)
+                    yb += tb
+            if bias is not None:
+                yb += bias
+            if nchw:  # transposed while the block is in cache
+                np.copyto(y[n0:n1], yb.transpose(0, 3, 1, 2))
+
+    _workspace.split_blocks(part, len(blocks))
+    return y
+
+
+def _depthwise_forward(x, w, b, p, ho, wo):
+    """Depthwise (in/groups = 1, multiplier m = O/C): y[..., c·m + k] = b + Σ_{u,v} w[c·m + k, 0, u, v]·tap_uv[..., c].
+
+    Blocked, threaded multiply-adds (``_dw_correlate``); with m > 1, on the input with each channel
+    repeated m times (then one output per channel). Returns (B·Ho·Wo, O), bias included.
     """
     bsz, c = x.shape[:2]
-    o, _, kh, kw = w.shape
-    m = o // c
-    xp = _nhwc_padded(x, p[2], p[3], p[4], p[5])
-    wt = w.reshape(c, m, kh, kw) if m > 1 else w.reshape(c, kh, kw)
-    y = np.zeros((bsz, ho, wo, c, m) if m > 1 else (bsz, ho, wo, c), dtype=np.result_type(x.dtype, w.dtype))
-    tmp = _take(y.shape, y.dtype)
-    for i, j, tap in _depthwise_taps(xp, kh, kw, ho, wo, p):
-        if m > 1:
-            np.multiply(tap[..., None], wt[:, :, i, j], out=tmp)
-        else:
-            np.multiply(tap, wt[:, i, j], out=tmp)
-        y += tmp
-    del tap
-    _give(tmp)
-    _give(xp)
-    return y.reshape(bsz * ho * wo, o)
+    o = w.shape[0]
+    if o > c:
+        x = np.repeat(x, o // c, axis=1)
+    return _dw_correlate(x, w, b, p, ho, wo, np.result_type(x.dtype, w.dtype)).reshape(bsz * ho * wo, o)
 
 
-def _depthwise_input_grad(g, w, x_shape, p, dxp):
-    bsz, c = x_shape[:2]
-    o, _, kh, kw = w.shape
-    m = o // c
+def _dw_scatter(g, w, x_shape, p, dtype, nchw=False):
+    """Input gradient of a depthwise convolution with m = 1 by blocks: each tap's G·w[c, u, v] is added into
+    the shifted, strided slice of a padded block (any stride, dilation, or negative padding);
+    (B, H, W, C), or (B, C, H, W) with ``nchw``."""
+    bsz, c, h, wd = x_shape
+    _, _, kh, kw = w.shape
     _, _, ho, wo = g.shape
-    gt = g.transpose(0, 2, 3, 1)
-    if m > 1:
-        g5 = gt.reshape(bsz, ho, wo, c, m)
-        wt = w.reshape(c, m, kh, kw)
-        for i, j, tap in _depthwise_taps(dxp, kh, kw, ho, wo, p):
-            tap += np.einsum("bhwck,ck->bhwc", g5, wt[:, :, i, j])
+    pt, pb, pl, pr = p[2:6]
+    hp, wp = h + pt + max(pb, 0), wd + pl + max(pr, 0)
+    tiles = _dw_tiles(w.astype(dtype, copy=False), wo)
+    dx = np.empty((bsz, c, h, wd) if nchw else (bsz, h, wd, c), dtype=dtype)
+    blocks = _dw_blocks(bsz, hp * wp * c * np.dtype(dtype).itemsize)
+
+    def part(lo, hi):
+        nb = max((n1 - n0 for n0, n1 in blocks[lo:hi]), default=0)
+        dxb = np.empty((nb, hp, wp, c), dtype=dtype)
+        tmp = np.empty((nb, ho, wo, c), dtype=dtype)
+        gs = np.empty((nb, ho, wo, c), dtype=g.dtype)
+        for n0, n1 in blocks[lo:hi]:
+            k = n1 - n0
+            gb, tb, db = _dw_nhwc_block(g, n0, n1, gs), tmp[:k], dxb[:k]
+            db[...] = 0
+            for t, (_, _, tap) in enumerate(_depthwise_taps(db, kh, kw, ho, wo, p)):
+                np.multiply(gb, tiles[t], out=tb)
+                tap += tb
+            interior = db[:, pt:pt + h, pl:pl + wd]
+            dx[n0:n1] = interior.transpose(0, 3, 1, 2) if nchw else interior
+
+    _workspace.split_blocks(part, len(blocks))
+    return dx
+
+
+def _depthwise_input_grad(g, w, x_shape, p, nchw=False):
+    """dx (B, C, H, W) of a depthwise convolution: NCHW memory with ``nchw`` or m > 1, else an NHWC view.
+
+    Per output channel (the input repeated m times): with stride 1 the correlation of G, zero-padded by
+    d·(k - 1) - pad, with the flipped kernel (``_dw_correlate``), otherwise ``_dw_scatter``; with
+    m > 1 the m gradients of each input channel are then added.
+    """
+    bsz, c, h, wd = x_shape
+    o, _, kh, kw = w.shape
+    m = o // c
+    sh, sw, pt, pb, pl, pr, dh, dw = p[:8]
+    dtype = np.result_type(g.dtype, w.dtype)
+    nchw = nchw or m > 1
+    q = (dh * (kh - 1) - pt, dh * (kh - 1) - pb, dw * (kw - 1) - pl, dw * (kw - 1) - pr)
+    if sh == 1 and sw == 1 and min(q) >= 0:
+        wf = w[:, :, ::-1, ::-1]
+        dx = _dw_correlate(g, wf, None, (1, 1, *q, dh, dw, o), h, wd, dtype, nchw)
     else:
-        gt = np.ascontiguousarray(gt)
-        wt = w.reshape(c, kh, kw)
-        tmp = _take(gt.shape, dxp.dtype)
-        for i, j, tap in _depthwise_taps(dxp, kh, kw, ho, wo, p):
-            np.multiply(gt, wt[:, i, j], out=tmp)
-            tap += tmp
-        _give(tmp)
-    return dxp
+        dx = _dw_scatter(g, w, (bsz, o, h, wd), p, dtype, nchw)
+    if m > 1:
+        return dx.reshape(bsz, c, m, h, wd).sum(axis=2)
+    return dx if nchw else dx.transpose(0, 3, 1, 2)
+
+
+def _dw_weight_grad_m1(x, g, kh, kw, p, dtype):
+    """dW (C, kh·kw) for m = 1 by blocks: per tap, Σ_{n,i} G·tap over the block (one einsum, no temporary)
+    added into a (Wo, C) accumulator; the accumulators of the blocks and threads are added in order at the end."""
+    x, pt, pb, pl, pr = _dw_crop(x, p)
+    bsz, c, h, wd = x.shape
+    _, _, ho, wo = g.shape
+    hp, wp = h + pt + pb, wd + pl + pr
+    blocks = _dw_blocks(bsz, hp * wp * c * np.dtype(dtype).itemsize)
+
+    def part(lo, hi):
+        nb = max((n1 - n0 for n0, n1 in blocks[lo:hi]), default=0)
+        xb = _dw_padded_scratch(nb, h, wd, c, pt, pb, pl, pr, x.dtype)
+        gs = np.empty((nb, ho, wo, c), dtype=g.dtype)
+        acc = np.zeros((kh * kw, wo, c), dtype=dtype)
+        for n0, n1 in blocks[lo:hi]:
+            k = n1 - n0
+            np.copyto(xb[:k, pt:pt + h, pl:pl + wd], x[n0:n1].transpose(0, 2, 3, 1))
+            gb = _dw_nhwc_block(g, n0, n1, gs)
+            for t, (_, _, tap) in enumerate(_depthwise_taps(xb[:k], kh, kw, ho, wo, p)):
+                acc[t] += np.einsum("nhwc,nhwc->wc", gb, tap)
+        return acc
+
+    parts = _workspace.split_blocks(part, len(blocks))
+    acc = parts[0]
+    for a in parts[1:]:
+        acc += a
+    return acc.sum(axis=1).T
 
 
 def _depthwise_weight_grad(x, g, w_shape, p):
-    bsz, c = x.shape[:2]
+    """dW[c·m + k, 0, u, v] = Σ_{n,i,j} G[n, i, j, c·m + k]·tap_uv[n, i, j, c] (input repeated m times when m > 1)."""
+    c = x.shape[1]
     o, _, kh, kw = w_shape
-    m = o // c
-    _, _, ho, wo = g.shape
-    n = bsz * ho * wo
-    xp = _nhwc_padded(x, p[2], p[3], p[4], p[5])
-    gw = np.empty((o, kh, kw), dtype=np.result_type(x.dtype, g.dtype))
-    if m > 1:
-        g5 = g.transpose(0, 2, 3, 1).reshape(bsz, ho, wo, c, m)
-        for i, j, tap in _depthwise_taps(xp, kh, kw, ho, wo, p):
-            gw[:, i, j] = np.einsum("bhwck,bhwc->ck", g5, tap).reshape(o)
-    else:
-        gt = np.ascontiguousarray(g.transpose(0, 2, 3, 1))
-        ones = np.ones(n, dtype=gw.dtype)
-        tmp = _take(gt.shape, gw.dtype)
-        for i, j, tap in _depthwise_taps(xp, kh, kw, ho, wo, p):
-            np.multiply(gt, tap, out=tmp)
-            gw[:, i, j] = ones @ tmp.reshape(n, c)
-        _give(tmp)
-    del tap
-    _give(xp)
-    return gw.reshape(o, 1, kh, kw)
+    if o > c:
+        x = np.repeat(x, o // c, axis=1)
+    gw = np.empty((o, 1, kh, kw), dtype=np.result_type(x.dtype, g.dtype))
+    gw.reshape(o, kh * kw)[...] = _dw_weight_grad_m1(x, g, kh, kw, p, gw.dtype)
+    return gw
 
 
 #: Outputs with fewer channels are returned in NCHW memory (see conv2d_forward).
@@ -244,7 +366,8 @@ def conv2d_forward(x, w, b, p, cols=None):
     ho, wo = out_len(h, p[2], p[3], kh, p[0], p[6]), out_len(wd, p[4], p[5], kw, p[1], p[7])
     groups = p[8]
     if groups > 1 and w.shape[1] == 1:
-        y = _depthwise_forward(x, w, p, ho, wo)
+        y = _depthwise_forward(x, w, b, p, ho, wo)
+        b = None  # added by _depthwise_forward
     elif groups == 1:
         if cols is None:
             cols = _columns(x, kh, kw, ho, wo, p)
@@ -263,13 +386,17 @@ def conv2d_forward(x, w, b, p, cols=None):
     return (np.ascontiguousarray(y) if o < _NHWC_MIN_CHANNELS else y), cols
 
 
-def conv2d_input_grad(g, w, x_shape, p, rows=None):
+def conv2d_input_grad(g, w, x_shape, p, rows=None, nchw=False):
     """dx: each output gradient pushed back through the weight (the transposed convolution).
+
+    ``nchw``: x was NCHW-contiguous; the depthwise kernels then return dx in the same memory layout
+    (a new array the caller owns, so ``.grad`` of a leaf needs no copy); otherwise NHWC memory.
 
     One group, stride 1 and ≥ 32 channels in and out: a full correlation (im2col of G and one GEMM).
     Otherwise, one group: tap by tap, tmp = G (B·Ho·Wo, O) @ W[:, :, u, v] (O, C) is added into the
     (u, v)-shifted, strided slice of a padded NHWC buffer (kh·kw small GEMMs, no large temporary).
     Several groups: one batched GEMM to columns, then the same tap-by-tap accumulation.
+    Depthwise (one input channel per group): ``_depthwise_input_grad``.
     """
     bsz, c, h, wd = x_shape
     o, cg, kh, kw = w.shape
@@ -284,12 +411,12 @@ def conv2d_input_grad(g, w, x_shape, p, rows=None):
         y, cols = conv2d_forward(g, wf, None, (1, 1, qt, qb, ql, qr, dh, dw, 1))
         _give(cols)
         return y
-    g2 = (_rows(g) if rows is None else rows) if cg > 1 or groups == 1 else None
+    if groups > 1 and cg == 1:  # depthwise
+        return _depthwise_input_grad(g, w, x_shape, p, nchw)
+    g2 = _rows(g) if rows is None else rows
     dxp = np.zeros((bsz, h + pt + max(pb, 0), wd + pl + max(pr, 0), c), dtype=dtype)
     hspan, wspan = sh * (ho - 1) + 1, sw * (wo - 1) + 1
-    if groups > 1 and cg == 1:
-        dxp = _depthwise_input_grad(g, w, x_shape, p, dxp)
-    elif groups == 1:
+    if groups == 1:
         tmp = _take((g2.shape[0], c), dtype)
         tap = tmp.reshape(bsz, ho, wo, c)
         wt = np.ascontiguousarray(w.transpose(2, 3, 0, 1))  # (kh, kw, O, C): contiguous GEMM operands
@@ -371,7 +498,9 @@ class Conv2dFn(Function):
         # the (B·Ho·Wo, O) gradient matrix, computed once for both products
         shared = need[0] and need[1] and not create_graph and (self.p[8] == 1 or w.shape[1] > 1)
         rows = _rows(g.data) if shared else None
-        gx = Conv2dInputGrad.apply(g, w, x_shape=x.shape, p=self.p, rows=rows) if need[0] else None
+        gx = None
+        if need[0]:
+            gx = Conv2dInputGrad.apply(g, w, x_shape=x.shape, p=self.p, rows=rows, nchw=x.data.flags.c_contiguous)
         gw = None
         if need[1]:
             gw = Conv2dWeightGrad.apply(x, g, w_shape=w.shape, p=self.p, cols=self.cols if self.keep_cols else None,
@@ -390,7 +519,8 @@ class Conv2dInputGrad(Function):
     """y = conv2d_input_grad(g, w) (transposed convolution);   dg = conv2d(h, w),  dw = conv2d_weight_grad(h, g)"""
 
     def forward(self, g, w):
-        return conv2d_input_grad(g, w, self.x_shape, self.p, self.__dict__.get("rows"))
+        d = self.__dict__
+        return conv2d_input_grad(g, w, self.x_shape, self.p, d.get("rows"), d.get("nchw", False))
 
     def backward(self, h):
         g, w = self.inputs
