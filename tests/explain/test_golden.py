@@ -26,6 +26,9 @@ CASES = [
     ("backprop_2_2_2.yaml", "text", "full", "displayed", 3, "backprop_2_2_2.displayed3.txt"),
     ("softmax_cross_entropy.yaml", "text", "full", "exact", 4, "softmax_cross_entropy.txt"),
     ("relu_regression.yaml", "text", "full", "exact", 4, "relu_regression.txt"),
+    ("conv_net_shapes.yaml", "text", "full", "exact", 4, "arch_conv_net_shapes.txt"),
+    ("lenet5_arithmetic.yaml", "md", "key", "exact", 4, "arch_lenet5.key.md"),
+    ("adam_two_parameters.yaml", "text", "full", "exact", 6, "optimizer_adam_two_parameters.txt"),
 ]
 
 
