@@ -60,6 +60,23 @@ class _Pointwise(Module):
     def macs(self, input_shape):
         return math.prod(self.output_shape(input_shape))
 
+    def _init_affine(self, shape, enabled: bool, bias: bool, dtype) -> None:
+        """γ = 1 (``weight``) and β = 0 (``bias``) of ``shape`` when ``enabled``; None where absent."""
+        if enabled:
+            self.weight = Parameter(np.ones(shape, dtype=dtype))
+        else:
+            self.register_parameter("weight", None)
+        if enabled and bias:
+            self.bias = Parameter(np.zeros(shape, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+
+    def _reset_affine(self) -> None:
+        if self.weight is not None:
+            self.weight.data[...] = 1
+        if self.bias is not None:
+            self.bias.data[...] = 0
+
 
 class _NormBase(_Pointwise):
     """Shared by batch and instance norm: γ, β of shape (C,), running statistics as buffers."""
@@ -79,15 +96,7 @@ class _NormBase(_Pointwise):
         d = _dtype(name, dtype, device)
         self.eps, self.momentum = eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
-        if affine:
-            self.weight = Parameter(np.ones(self.num_features, dtype=d))
-            if bias:
-                self.bias = Parameter(np.zeros(self.num_features, dtype=d))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        self._init_affine(self.num_features, affine, bias, d)
         if track_running_stats:
             self.register_buffer("running_mean", Tensor(np.zeros(self.num_features, dtype=d)))
             self.register_buffer("running_var", Tensor(np.ones(self.num_features, dtype=d)))
@@ -109,10 +118,7 @@ class _NormBase(_Pointwise):
     def reset_parameters(self) -> None:
         """γ = 1, β = 0 and reset the running statistics."""
         self.reset_running_stats()
-        if self.weight is not None:
-            self.weight.data[...] = 1
-        if self.bias is not None:
-            self.bias.data[...] = 0
+        self._reset_affine()
 
     def _check_shape(self, shape: tuple) -> None:
         name = type(self).__name__
@@ -249,21 +255,10 @@ class LayerNorm(_Pointwise):
             raise ConfigError("LayerNorm: normalized_shape must have at least one dimension")
         d = _dtype("LayerNorm", dtype, device)
         self.eps, self.elementwise_affine = eps, elementwise_affine
-        if elementwise_affine:
-            self.weight = Parameter(np.ones(self.normalized_shape, dtype=d))
-            if bias:
-                self.bias = Parameter(np.zeros(self.normalized_shape, dtype=d))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        self._init_affine(self.normalized_shape, elementwise_affine, bias, d)
 
     def reset_parameters(self) -> None:
-        if self.weight is not None:
-            self.weight.data[...] = 1
-        if self.bias is not None:
-            self.bias.data[...] = 0
+        self._reset_affine()
 
     def _check_shape(self, shape: tuple) -> None:
         k = len(self.normalized_shape)
@@ -294,21 +289,10 @@ class GroupNorm(_Pointwise):
                               f"num_groups={num_groups}")
         d = _dtype("GroupNorm", dtype, device)
         self.eps, self.affine = eps, affine
-        if affine:
-            self.weight = Parameter(np.ones(self.num_channels, dtype=d))
-            if bias:
-                self.bias = Parameter(np.zeros(self.num_channels, dtype=d))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        self._init_affine(self.num_channels, affine, bias, d)
 
     def reset_parameters(self) -> None:
-        if self.weight is not None:
-            self.weight.data[...] = 1
-        if self.bias is not None:
-            self.bias.data[...] = 0
+        self._reset_affine()
 
     def _check_shape(self, shape: tuple) -> None:
         if len(shape) < 2 or shape[1] != self.num_channels:
