@@ -14,41 +14,24 @@ from __future__ import annotations
 import sys
 
 import numpy as np
-from common import interleaved, print_ratios, setup
-
-import chalkgrad as cg
-import chalkgrad.nn.functional as F
+from common import backend, interleaved, print_ratios, setup, sgd_train_step
 
 
-def conv_data(seed=0):
+def conv_data(groups=1, seed=0):
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((32, 64, 32, 32)).astype(np.float32)
-    w = (rng.standard_normal((64, 64, 3, 3)) * 0.05).astype(np.float32)
+    w = (rng.standard_normal((64, 64 // groups, 3, 3)) * (0.05 if groups == 1 else 0.3)).astype(np.float32)
     b = rng.standard_normal(64).astype(np.float32)
     return x, w, b
 
 
-def conv_chalkgrad():
-    xd, wd, bd = conv_data()
-    x, w, b = (cg.from_numpy(a).requires_grad_() for a in (xd, wd, bd))
+def conv(name, groups=1):
+    """conv2d 3x3, padding 1, forward + backward (groups=64: depthwise)."""
+    lib, functional = backend(name)
+    x, w, b = (lib.from_numpy(a).requires_grad_() for a in conv_data(groups))
 
     def run():
-        y = F.conv2d(x, w, b, padding=1)
-        y.sum().backward()
-        x.grad = w.grad = b.grad = None
-
-    return run
-
-
-def conv_torch():
-    import torch
-
-    xd, wd, bd = conv_data()
-    x, w, b = (torch.from_numpy(a).requires_grad_() for a in (xd, wd, bd))
-
-    def run():
-        y = torch.nn.functional.conv2d(x, w, b, padding=1)
-        y.sum().backward()
+        functional.conv2d(x, w, b, padding=1, groups=groups).sum().backward()
         x.grad = w.grad = b.grad = None
 
     return run
@@ -66,90 +49,13 @@ def lenet_data(seed=0):
     return rng.standard_normal((64, 1, 28, 28)).astype(np.float32), rng.integers(0, 10, 64)
 
 
-def lenet_chalkgrad():
-    cg.manual_seed(0)
-    model = lenet(cg.nn)
-    opt = cg.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    xd, yd = lenet_data()
-    x, y = cg.from_numpy(xd), cg.from_numpy(yd.astype(np.int64))
-
-    def step():
-        opt.zero_grad()
-        loss = F.cross_entropy(model(x), y)
-        loss.backward()
-        opt.step()
-
-    return step
-
-
-def lenet_torch():
-    import torch
-
-    torch.manual_seed(0)
-    model = lenet(torch.nn)
-    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    xd, yd = lenet_data()
-    x, y = torch.from_numpy(xd), torch.from_numpy(yd.astype(np.int64))
-
-    def step():
-        opt.zero_grad()
-        loss = torch.nn.functional.cross_entropy(model(x), y)
-        loss.backward()
-        opt.step()
-
-    return step
-
-
-def pool_chalkgrad():
-    x = cg.from_numpy(conv_data()[0]).requires_grad_()
+def pool(name):
+    lib, functional = backend(name)
+    x = lib.from_numpy(conv_data()[0]).requires_grad_()
 
     def run():
-        F.max_pool2d(x, 2).sum().backward()
+        functional.max_pool2d(x, 2).sum().backward()
         x.grad = None
-
-    return run
-
-
-def pool_torch():
-    import torch
-
-    x = torch.from_numpy(conv_data()[0]).requires_grad_()
-
-    def run():
-        torch.nn.functional.max_pool2d(x, 2).sum().backward()
-        x.grad = None
-
-    return run
-
-
-def depthwise_data(seed=0):
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal((32, 64, 32, 32)).astype(np.float32)
-    w = (rng.standard_normal((64, 1, 3, 3)) * 0.3).astype(np.float32)
-    b = rng.standard_normal(64).astype(np.float32)
-    return x, w, b
-
-
-def depthwise_chalkgrad():
-    x, w, b = (cg.from_numpy(a).requires_grad_() for a in depthwise_data())
-
-    def run():
-        y = F.conv2d(x, w, b, padding=1, groups=64)
-        y.sum().backward()
-        x.grad = w.grad = b.grad = None
-
-    return run
-
-
-def depthwise_torch():
-    import torch
-
-    x, w, b = (torch.from_numpy(a).requires_grad_() for a in depthwise_data())
-
-    def run():
-        y = torch.nn.functional.conv2d(x, w, b, padding=1, groups=64)
-        y.sum().backward()
-        x.grad = w.grad = b.grad = None
 
     return run
 
@@ -157,10 +63,10 @@ def depthwise_torch():
 def main(argv=None) -> int:
     args = setup(argv, __doc__)
     results = interleaved({
-        "conv chalkgrad": conv_chalkgrad(), "conv torch": conv_torch(),
-        "lenet chalkgrad": lenet_chalkgrad(), "lenet torch": lenet_torch(),
-        "pool chalkgrad": pool_chalkgrad(), "pool torch": pool_torch(),
-        "depthwise chalkgrad": depthwise_chalkgrad(), "depthwise torch": depthwise_torch(),
+        f"{key} {name}": make(name)
+        for key, make in (("conv", conv), ("lenet", lambda n: sgd_train_step(n, lenet, *lenet_data())),
+                          ("pool", pool), ("depthwise", lambda n: conv(n, groups=64)))
+        for name in ("chalkgrad", "torch")
     }, rounds=args.rounds)
     print_ratios(results, [
         ("conv2d fwd+bwd, 32x64x32x32, 64->64, 3x3, pad 1, f32", "conv"),

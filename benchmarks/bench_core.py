@@ -9,10 +9,9 @@ from __future__ import annotations
 import sys
 
 import numpy as np
-from common import fmt_ms, interleaved, print_ratios, setup
+from common import fmt_ms, interleaved, print_ratios, setup, sgd_train_step
 
 import chalkgrad as cg
-import chalkgrad.nn.functional as F
 
 CHAIN = 1000
 
@@ -50,40 +49,8 @@ def mlp_data(batch=128, seed=0):
     return rng.standard_normal((batch, 784)).astype(np.float32), rng.integers(0, 10, batch)
 
 
-def mlp_chalkgrad():
-    cg.manual_seed(0)
-    model = cg.nn.Sequential(cg.nn.Linear(784, 256), cg.nn.ReLU(), cg.nn.Linear(256, 128), cg.nn.ReLU(),
-                             cg.nn.Linear(128, 10))
-    opt = cg.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    xd, yd = mlp_data()
-    x, y = cg.from_numpy(xd), cg.from_numpy(yd.astype(np.int64))
-
-    def step():
-        opt.zero_grad()
-        loss = F.cross_entropy(model(x), y)
-        loss.backward()
-        opt.step()
-
-    return step
-
-
-def mlp_torch():
-    import torch
-
-    torch.manual_seed(0)
-    model = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 128),
-                                torch.nn.ReLU(), torch.nn.Linear(128, 10))
-    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    xd, yd = mlp_data()
-    x, y = torch.from_numpy(xd), torch.from_numpy(yd.astype(np.int64))
-
-    def step():
-        opt.zero_grad()
-        loss = torch.nn.functional.cross_entropy(model(x), y)
-        loss.backward()
-        opt.step()
-
-    return step
+def mlp(nn):
+    return nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
 
 
 def mlp_numpy():
@@ -121,7 +88,8 @@ def main(argv=None) -> int:
     args = setup(argv, __doc__)
     results = interleaved({
         "chain chalkgrad": chain_chalkgrad(), "chain torch": chain_torch(),
-        "mlp chalkgrad": mlp_chalkgrad(), "mlp torch": mlp_torch(), "mlp numpy": mlp_numpy(),
+        "mlp chalkgrad": sgd_train_step("chalkgrad", mlp, *mlp_data()),
+        "mlp torch": sgd_train_step("torch", mlp, *mlp_data()), "mlp numpy": mlp_numpy(),
     }, rounds=args.rounds)
     print_ratios(results, [
         (f"per-op overhead: chain of {CHAIN} ops fwd+bwd (16 floats)", "chain"),

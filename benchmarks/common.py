@@ -83,3 +83,35 @@ def print_ratios(results: dict, rows, width: int = 62) -> None:
     for label, key in rows:
         c, t = results[f"{key} chalkgrad"], results[f"{key} torch"]
         print(f"{label:{width}} {fmt_ms(c)} {fmt_ms(t)} {c / t:6.2f}x")
+
+
+def backend(name: str):
+    """``(library, functional)`` for ``'chalkgrad'`` or ``'torch'``: the two share the names benchmarks use
+    (``from_numpy``, ``manual_seed``, ``nn``, ``optim``, ``F.conv2d``, ``F.cross_entropy``...)."""
+    if name == "chalkgrad":
+        import chalkgrad
+        import chalkgrad.nn.functional as functional
+
+        return chalkgrad, functional
+    import torch
+
+    return torch, torch.nn.functional
+
+
+def sgd_train_step(name: str, build, xd, yd):
+    """One cross-entropy training step (SGD, momentum 0.9) of ``build(lib.nn)`` in library ``name``."""
+    import numpy as np
+
+    lib, functional = backend(name)
+    lib.manual_seed(0)
+    model = build(lib.nn)
+    opt = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    x, y = lib.from_numpy(xd), lib.from_numpy(yd.astype(np.int64))
+
+    def step():
+        opt.zero_grad()
+        loss = functional.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+
+    return step

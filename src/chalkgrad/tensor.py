@@ -93,7 +93,7 @@ class Tensor:
     tensor([2., 4.])
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_node", "_retains_grad", "_vc", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "_node", "_retains_grad", "_ver", "_vc", "__weakref__")
     __array_priority__ = 1000  # make ``ndarray * Tensor`` call Tensor.__rmul__
 
     def __init__(self, data, dtype=None, requires_grad: bool = False) -> None:
@@ -101,7 +101,8 @@ class Tensor:
         self.grad = None
         self._node = None
         self._retains_grad = False
-        self._vc = [0]  # version counter, shared with detach()ed tensors (they share the memory)
+        self._ver = 0
+        self._vc = None  # a shared version counter [n], created when the tensor is first detach()ed
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -115,18 +116,23 @@ class Tensor:
         t.requires_grad = False
         t._node = None
         t._retains_grad = False
-        t._vc = [0]
+        t._ver = 0
+        t._vc = None  # (no list per tensor: a container per op result makes the garbage collector run often)
         return t
 
     # ------------------------------------------------------------------ attributes
     @property
     def _version(self) -> int:
         """Bumped by every in-place change; shared with tensors from ``detach()`` (same memory)."""
-        return self._vc[0]
+        vc = self._vc
+        return self._ver if vc is None else vc[0]
 
     @_version.setter
     def _version(self, value: int) -> None:
-        self._vc[0] = value
+        if self._vc is None:
+            self._ver = value
+        else:
+            self._vc[0] = value
 
     @property
     def shape(self) -> tuple:
@@ -264,6 +270,8 @@ class Tensor:
         """The same data (shared memory) cut off from the graph; in-place changes to either are seen by
         the version checks of both, as in PyTorch."""
         t = Tensor._wrap(self.data)
+        if self._vc is None:
+            self._vc = [self._ver]
         t._vc = self._vc
         return t
 
