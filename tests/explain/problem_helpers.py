@@ -40,3 +40,18 @@ def solve_mutated(tmp_path, capsys, doc, key_path, value, name="m.yaml"):
     assert code in (0, 2)
     if code == 2:
         assert err.count("\n") == 1 and name in err and "Traceback" not in err
+
+
+def assert_bad_problem(tmp_path, capsys, text, message, name="p.yaml"):
+    """``text`` as a problem file: solving it raises a ProblemError matching ``message``, and
+    `chalkgrad solve` on it exits with 2 and one line on stderr, no traceback. Returns the error."""
+    import pytest
+
+    from chalkgrad.errors import ProblemError
+
+    with pytest.raises(ProblemError, match=message) as info:
+        solve_text(tmp_path, text, name)
+    assert solve_cli([str(tmp_path / name)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("chalkgrad solve: ") and "Traceback" not in err
+    return info.value

@@ -17,7 +17,7 @@ from chalkgrad.explain import render
 from chalkgrad.explain.expression import MAX_VECTOR, explain_expression
 from chalkgrad.explain.problem import load_problem, solve_problem
 
-from .problem_helpers import solve_cli, solve_mutated, solve_text
+from .problem_helpers import assert_bad_problem, solve_cli, solve_mutated, solve_text
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples" / "problems").glob("expr_*.yaml"))
@@ -414,11 +414,7 @@ BAD_FILES = [
 @pytest.mark.parametrize("old,new,message", BAD_FILES, ids=[b[1][:30] for b in BAD_FILES])
 def test_bad_problem_files(tmp_path, capsys, old, new, message):
     assert old in BASE
-    with pytest.raises(ProblemError, match=message):
-        solve_text(tmp_path, BASE.replace(old, new))
-    assert solve_cli([str(tmp_path / "p.yaml")]) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "Traceback" not in err
+    assert_bad_problem(tmp_path, capsys, BASE.replace(old, new), message)
 
 
 def test_problem_file_solution_and_key(tmp_path, capsys):

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from chalkgrad.errors import ProblemError
 from chalkgrad.explain.problem import load_problem, solve_problem
 
-from .problem_helpers import solve_cli, solve_mutated
+from .problem_helpers import assert_bad_problem, solve_cli, solve_mutated
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD = (ROOT / "examples" / "problems" / "backprop_2_2_2.yaml").read_text(encoding="utf-8")
@@ -109,12 +109,7 @@ BAD = [
 
 @pytest.mark.parametrize("name,text,message", BAD, ids=[b[0] for b in BAD])
 def test_bad_files_name_file_line_and_key(tmp_path, capsys, name, text, message):
-    path = write(tmp_path, text)
-    with pytest.raises(ProblemError, match=message):
-        solve_problem(load_problem(path))
-    assert solve_cli([str(path)]) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and err.startswith("chalkgrad solve: ") and "Traceback" not in err
+    assert_bad_problem(tmp_path, capsys, text, message)
 
 
 def test_missing_file(tmp_path, capsys):
