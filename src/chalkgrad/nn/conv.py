@@ -21,8 +21,7 @@ import math
 
 import numpy as np
 
-from ..errors import ConfigError, DTypeError
-from ..tensor import canonical_dtype, float32
+from ..errors import ConfigError
 from . import init
 from .functional.conv import (
     PADDING_MODES,
@@ -35,7 +34,7 @@ from .functional.conv import (
     spatial_padding,
     unfold,
 )
-from .module import Module
+from .module import Module, layer_dtype
 from .parameter import Parameter
 
 __all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "Unfold", "Fold"]
@@ -62,11 +61,7 @@ class _ConvNd(Module):
             raise ConfigError(f"{name}: out_channels={out_channels} must be divisible by groups={groups}")
         if padding_mode not in PADDING_MODES:
             raise ConfigError(f"{name}: padding_mode must be one of {PADDING_MODES}, got {padding_mode!r}")
-        if device is not None and str(device) != "cpu":
-            raise ValueError(f"{name}: chalkgrad layers live on the CPU (NumPy); got device {device!r}")
-        dtype = float32 if dtype is None else canonical_dtype(dtype)
-        if dtype.kind != "f":
-            raise DTypeError(f"{name}: dtype must be float32 or float64, got {dtype}")
+        dtype = layer_dtype(name, dtype, device)
         self.in_channels, self.out_channels = int(in_channels), int(out_channels)
         self.kernel_size = ntuple(kernel_size, n, "kernel_size", name)
         self.stride = ntuple(stride, n, "stride", name)

@@ -6,13 +6,12 @@ import math
 
 import numpy as np
 
-from ..errors import DTypeError, ShapeError
+from ..errors import ShapeError
 from ..ops.linalg import linear
 from ..ops.shape import flatten as _flatten
 from ..ops.shape import normalize_dim, reshape
-from ..tensor import canonical_dtype, float32
 from . import init
-from .module import Module
+from .module import Module, layer_dtype
 from .parameter import Parameter
 
 
@@ -34,11 +33,7 @@ class Linear(Module):
         for name, v in (("in_features", in_features), ("out_features", out_features)):
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
                 raise ValueError(f"Linear: {name} must be a non-negative integer, got {v!r}")
-        if device is not None and str(device) != "cpu":
-            raise ValueError(f"Linear: chalkgrad layers live on the CPU (NumPy); got device {device!r}")
-        dtype = float32 if dtype is None else canonical_dtype(dtype)
-        if dtype.kind != "f":
-            raise DTypeError(f"Linear: dtype must be float32 or float64, got {dtype}")
+        dtype = layer_dtype("Linear", dtype, device)
         self.in_features, self.out_features = int(in_features), int(out_features)
         self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype=dtype))
         if bias:

@@ -569,6 +569,18 @@ class Module:
         return f"{self._get_name()}(\n  " + "\n  ".join(lines) + "\n)"
 
 
+def layer_dtype(name: str, dtype, device) -> np.dtype:
+    """The float dtype a layer's parameters get (float32 by default); ``device`` must be the CPU."""
+    from ..errors import ConfigError
+
+    if device is not None and str(device) != "cpu":
+        raise ConfigError(f"{name}: chalkgrad layers live on the CPU (NumPy); got device {device!r}")
+    d = np.dtype("float32") if dtype is None else canonical_dtype(dtype)
+    if d.kind != "f":
+        raise DTypeError(f"{name}: dtype must be float32 or float64, got {d}")
+    return d
+
+
 def check_input_ndim(module_path: str, x, allowed: tuple, what: str) -> None:
     """Raise a ShapeError naming the layer if ``x`` has a rank not in ``allowed``."""
     if x.ndim not in allowed:

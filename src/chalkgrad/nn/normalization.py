@@ -18,26 +18,17 @@ import math
 
 import numpy as np
 
-from ..errors import ConfigError, DTypeError, ShapeError
-from ..tensor import Tensor, canonical_dtype, float32
+from ..errors import ConfigError, ShapeError
+from ..tensor import Tensor
 from . import functional as F
 from .functional.normalization import _check_training_size
-from .module import Module
+from .module import Module, layer_dtype
 from .parameter import Parameter
 
 __all__ = [
     "BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d",
     "LocalResponseNorm",
 ]
-
-
-def _dtype(name: str, dtype, device):
-    if device is not None and str(device) != "cpu":
-        raise ValueError(f"{name}: chalkgrad layers live on the CPU (NumPy); got device {device!r}")
-    d = float32 if dtype is None else canonical_dtype(dtype)
-    if d.kind != "f":
-        raise DTypeError(f"{name}: dtype must be float32 or float64, got {d}")
-    return d
 
 
 def _positive_int(name: str, arg: str, v) -> int:
@@ -93,7 +84,7 @@ class _NormBase(_Pointwise):
             raise ConfigError(f"{name}: momentum must be in [0, 1] or None, got {momentum}")
         if eps <= 0:
             raise ConfigError(f"{name}: eps must be positive, got {eps}")
-        d = _dtype(name, dtype, device)
+        d = layer_dtype(name, dtype, device)
         self.eps, self.momentum = eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         self._init_affine(self.num_features, affine, bias, d)
@@ -253,7 +244,7 @@ class LayerNorm(_Pointwise):
         self.normalized_shape = tuple(_positive_int("LayerNorm", "normalized_shape", s) for s in normalized_shape)
         if not self.normalized_shape:
             raise ConfigError("LayerNorm: normalized_shape must have at least one dimension")
-        d = _dtype("LayerNorm", dtype, device)
+        d = layer_dtype("LayerNorm", dtype, device)
         self.eps, self.elementwise_affine = eps, elementwise_affine
         self._init_affine(self.normalized_shape, elementwise_affine, bias, d)
 
@@ -287,7 +278,7 @@ class GroupNorm(_Pointwise):
         if self.num_channels % self.num_groups:
             raise ConfigError(f"GroupNorm: num_channels={num_channels} must be divisible by "
                               f"num_groups={num_groups}")
-        d = _dtype("GroupNorm", dtype, device)
+        d = layer_dtype("GroupNorm", dtype, device)
         self.eps, self.affine = eps, affine
         self._init_affine(self.num_channels, affine, bias, d)
 

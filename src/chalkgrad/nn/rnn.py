@@ -57,9 +57,9 @@ from ..ops.linalg import linear
 from ..ops.rnn import FusedGRU, FusedLSTM, FusedRNN, activation_name
 from ..ops.shape import cat, flip, stack
 from ..random import get_generator
-from ..tensor import Tensor, canonical_dtype, float32
+from ..tensor import Tensor
 from . import init
-from .module import Module
+from .module import Module, layer_dtype
 from .parameter import Parameter
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell",
@@ -194,15 +194,6 @@ def _check_size(where_: str, name: str, v) -> int:
     return int(v)
 
 
-def _check_dtype(where_: str, dtype, device):
-    if device is not None and str(device) != "cpu":
-        raise ConfigError(f"{where_}: chalkgrad layers live on the CPU (NumPy); got device {device!r}")
-    dtype = float32 if dtype is None else canonical_dtype(dtype)
-    if dtype.kind != "f":
-        raise DTypeError(f"{where_}: dtype must be float32 or float64, got {dtype}")
-    return dtype
-
-
 def _resolve_acts(mode, where_, nonlinearity, gate, cand, cell):
     if mode == "RNN":
         return (activation_name(nonlinearity, where_, "nonlinearity"),)
@@ -287,7 +278,7 @@ class RNNBase(Module):
             raise ConfigError(f"{where_}: dropout must be a number in [0, 1] (the probability of an element "
                               f"to be zeroed), got {dropout!r}")
         _bias_count(bias, bias_style, where_)
-        dtype = _check_dtype(where_, dtype, device)
+        dtype = layer_dtype(where_, dtype, device)
         self.bias, self.batch_first, self.bidirectional = bool(bias), bool(batch_first), bool(bidirectional)
         self.dropout, self.proj_size, self.bias_style, self.fused = float(dropout), 0, bias_style, bool(fused)
         self.acts = _resolve_acts(name, where_, nonlinearity, gate_activation, candidate_activation, cell_activation)
@@ -596,7 +587,7 @@ class RNNCellBase(Module):
         if self.hidden_size < 1:
             raise ConfigError(f"{where_}: hidden_size must be positive, got {hidden_size}")
         _bias_count(bias, bias_style, where_)
-        dtype = _check_dtype(where_, dtype, device)
+        dtype = layer_dtype(where_, dtype, device)
         self.bias, self.bias_style = bool(bias), bias_style
         self.acts = _resolve_acts(mode, where_, nonlinearity, gate_activation, candidate_activation, cell_activation)
         self.nonlinearity = self.acts[0] if mode == "RNN" else None

@@ -15,9 +15,9 @@ from ..errors import ConfigError, ShapeError
 from ..tensor import Tensor
 from . import init
 from .functional.sparse import embedding
-from .module import Module
+from .module import Module, layer_dtype
 from .parameter import Parameter
-from .rnn import _check_dtype, _check_size
+from .rnn import _check_size
 
 __all__ = ["Embedding"]
 
@@ -51,7 +51,7 @@ class Embedding(Module):
         self.padding_idx, self.max_norm, self.norm_type = padding_idx, max_norm, float(norm_type)
         self.scale_grad_by_freq, self.sparse = bool(scale_grad_by_freq), False
         if _weight is None:
-            dtype = _check_dtype("Embedding", dtype, device)
+            dtype = layer_dtype("Embedding", dtype, device)
             self.weight = Parameter(np.empty((self.num_embeddings, self.embedding_dim), dtype=dtype),
                                     requires_grad=not _freeze)
             self.reset_parameters(generator)
