@@ -142,6 +142,23 @@ class ClassifierMixin:
         return float(np.average(pred == y, weights=sample_weight))
 
 
+class LinearClassifierMixin(ClassifierMixin):
+    """A linear classifier with ``coef_`` (one row per output) and ``intercept_``: f(x) = w·x + b;
+    two classes: the positive class where f(x) > 0; more: the class with the largest f (one-vs-rest)."""
+
+    def decision_function(self, X) -> np.ndarray:
+        """f(x) = w·x + b: shape (n,) for two classes, else (n, n_classes)."""
+        X = self._check_predict_X(X, "decision_function", "coef_")
+        scores = X @ self.coef_.T + self.intercept_
+        return scores[:, 0] if scores.shape[1] == 1 else scores
+
+    def predict(self, X) -> np.ndarray:
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            return self.classes_[(scores > 0).astype(int)]
+        return self.classes_[np.argmax(scores, axis=1)]
+
+
 class RegressorMixin:
     """``score`` = R² = 1 − Σ(y − ŷ)² / Σ(y − ȳ)² (averaged over outputs for 2-D y), as scikit-learn."""
 

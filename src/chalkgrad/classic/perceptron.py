@@ -36,7 +36,15 @@ import numpy as np
 
 from ..errors import ConfigError, ShapeError
 from ..random import Generator, get_generator
-from .base import BaseEstimator, ClassifierMixin, check_choice, check_int, check_positive, check_X_y, encode_labels
+from .base import (
+    BaseEstimator,
+    LinearClassifierMixin,
+    check_choice,
+    check_int,
+    check_positive,
+    check_X_y,
+    encode_labels,
+)
 
 __all__ = ["Perceptron", "PerceptronStep"]
 
@@ -80,7 +88,7 @@ def _rng(random_state) -> np.random.Generator:
     return np.random.default_rng(random_state)
 
 
-class Perceptron(ClassifierMixin, BaseEstimator):
+class Perceptron(LinearClassifierMixin, BaseEstimator):
     """Perceptron(eta0=1.0, max_iter=100, fit_intercept=True, form='bias', targets='binary', ...)
 
     Parameters (names follow scikit-learn where it has them):
@@ -223,12 +231,6 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         self.n_iter_ = max(n_iter)
         self.errors_per_epoch_ = errors_per_epoch[0] if n_out == 1 else errors_per_epoch
         return self
-
-    def decision_function(self, X) -> np.ndarray:
-        """The net input w·x + b (shape (n,) for two classes, (n, n_classes) for one-vs-rest)."""
-        X = self._check_predict_X(X, "decision_function", "coef_")
-        scores = X @ self.coef_.T + self.intercept_
-        return scores[:, 0] if scores.shape[1] == 1 else scores
 
     def predict(self, X) -> np.ndarray:
         """The class whose output is positive (two classes: step(net) is the positive output; else argmax net)."""

@@ -61,6 +61,7 @@ from .base import (
     BaseEstimator,
     ClassifierMixin,
     ConvergenceWarning,
+    LinearClassifierMixin,
     check_choice,
     check_int,
     check_positive,
@@ -351,7 +352,7 @@ class SVC(ClassifierMixin, BaseEstimator):
         return widths[0] if len(widths) == 1 else np.array(widths)
 
 
-class LinearSVC(ClassifierMixin, BaseEstimator):
+class LinearSVC(LinearClassifierMixin, BaseEstimator):
     """LinearSVC(C=1.0, loss='squared_hinge', tol=1e-4, fit_intercept=True, intercept_scaling=1.0,
     max_iter=1000, solver='auto', random_state=None)
 
@@ -423,17 +424,6 @@ class LinearSVC(ClassifierMixin, BaseEstimator):
         self.loss_curve_ = curves[0] if len(curves) == 1 else curves
         return self
 
-    def decision_function(self, X) -> np.ndarray:
-        """f(x) = w·x + b: shape (n,) for two classes, else (n, n_classes)."""
-        X = self._check_predict_X(X, "decision_function", "coef_")
-        scores = X @ self.coef_.T + self.intercept_
-        return scores[:, 0] if scores.shape[1] == 1 else scores
-
-    def predict(self, X) -> np.ndarray:
-        scores = self.decision_function(X)
-        if scores.ndim == 1:
-            return self.classes_[(scores > 0).astype(int)]
-        return self.classes_[np.argmax(scores, axis=1)]
 
     def margin_width(self) -> np.ndarray | float:
         """2/‖w‖ per machine (a float for two classes)."""
