@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "Expr", "Sym", "Num", "Add", "Sub", "Mul", "Div", "Pow", "Call", "Neg",
-    "sym", "num", "add", "mul", "fmt_number", "tex_name",
+    "sym", "num", "add", "mul", "fmt_number", "tex_name", "decimals_of",
 ]
 
 # Binding strength, for parentheses: a child weaker than its parent gets them.
@@ -51,6 +51,15 @@ def _greek(ch: str) -> str | None:
     if letter in ("omicron",):
         return "o"
     return "\\" + (letter.capitalize() if "CAPITAL" in name else letter)
+
+
+def decimals_of(value: float) -> int:
+    """How many decimals a number is written with (0.35 → 2, 3 → 0, 1e-08 → 8)."""
+    text = repr(float(value))
+    if "e" in text:
+        mantissa, exp = text.split("e")
+        return max(0, len(mantissa.split(".")[1]) - int(exp)) if "." in mantissa else max(0, -int(exp))
+    return len(text.split(".")[1].rstrip("0")) if "." in text else 0
 
 
 def fmt_number(value: float, precision: int | None) -> str:

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ChalkgradError, ProblemError
+from .expr import decimals_of
 
 __all__ = ["load_problem", "solve_problem", "Problem", "SCHEMA", "_Mapping", "_Validator", "_describe"]
 
@@ -324,14 +325,6 @@ def solve_problem(problem: Problem, check: bool = True):
     return solution
 
 
-def _decimals(value) -> int:
-    text = repr(float(value))
-    if "e" in text:
-        mantissa, exp = text.split("e")
-        return max(0, len(mantissa.split(".")[1]) - int(exp)) if "." in mantissa else max(0, -int(exp))
-    return len(text.split(".")[1].rstrip("0")) if "." in text else 0
-
-
 def _check_expected(problem: Problem, solution) -> None:
     """Add a section comparing the file's expected answers with the computed values."""
     import difflib
@@ -349,7 +342,7 @@ def _check_expected(problem: Problem, solution) -> None:
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             raise ProblemError(f"{problem.path}:{d['expected'].lines[name]}: expected.{_key(name)[1:-1]}: the solution "
                                f"has no quantity named {_key(name)}{hint}")
-        tol = d.get("tolerance", 0.5 * 10.0 ** -_decimals(expected) * 1.000001)
+        tol = d.get("tolerance", 0.5 * 10.0 ** -decimals_of(expected) * 1.000001)
         got = values[name]
         ok = abs(got - expected) <= tol
         note = (f"✓ matches the expected {expected!r}" if ok else

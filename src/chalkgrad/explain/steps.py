@@ -185,6 +185,5 @@ def rename_quantities(solution: Solution, mapping: dict) -> None:
 
 
 def _round(value: float, precision: int) -> float:
-    if abs(value) < 1e-12:  # floating-point noise around an exact zero (0.2 + 0.1 − 0.3) is zero by hand
-        return 0.0
+    """The value as printed (fmt_number also turns rounding noise around zero into 0)."""
     return float(fmt_number(value, precision).replace("−", "-")) if abs(value) != float("inf") else value

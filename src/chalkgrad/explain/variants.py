@@ -15,6 +15,7 @@ import copy
 import numpy as np
 
 from ..errors import ChalkgradError, ConfigError
+from .expr import decimals_of
 
 __all__ = ["make_variant", "VARIED_KEYS"]
 
@@ -28,13 +29,6 @@ VARIED_KEYS = {
     "perceptron": [("w_init",), ("b_init",)],
     "knn": [("query",)],
 }
-
-
-def _decimals(v: float) -> int:
-    text = repr(float(v))
-    if "e" in text:
-        return 6
-    return len(text.split(".")[1].rstrip("0")) if "." in text else 0
 
 
 def _numbers(node, out: list) -> None:
@@ -80,7 +74,7 @@ def _visit(node, path, rng):
         integers = all(isinstance(v, int) for v in values)
         if lo == hi:
             lo, hi = (lo - 1, hi + 1) if integers else (lo - abs(lo) - 0.5, hi + abs(hi) + 0.5)
-        decimals = max(2, max(_decimals(v) for v in values)) if not integers else 0
+        decimals = max(2, max(decimals_of(v) for v in values)) if not integers else 0
         return _redraw(node, rng, lo, hi, decimals, integers)
     head, rest = path[0], path[1:]
     if head == "*":
