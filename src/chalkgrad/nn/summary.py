@@ -210,38 +210,46 @@ class Summary:
         """The rows as plain dicts (for JSON, pandas or the worked-solution explainer)."""
         return [asdict(r) for r in self.rows]
 
-    def table(self) -> str:
-        """The layer table alone."""
+    def cells(self) -> tuple[list[str], list[list[str]]]:
+        """(headers, rows) of the layer table as formatted strings, the layer names without tree prefixes."""
         body = []
-        for r, prefix in zip(self.rows, _tree_prefixes([r.depth for r in self.rows])):
-            name = prefix + (f"{r.path}: {r.type}" if r.path else r.type)
+        for r in self.rows:
             params = _fmt_int(r.params)
             if r.non_trainable_params and r.params:
                 params += f" ({r.non_trainable_params:,} frozen)" if r.trainable_params else " (frozen)"
-            body.append([name, _fmt_shape(r.input_shape), _fmt_shape(r.output_shape), params,
-                         _fmt_int(r.macs)])
-        return _tabulate(body, headers=["Layer (path: type)", "Input shape", "Output shape", "Param #", "MACs"],
-                         colalign=("left", "left", "left", "right", "right"))
+            body.append([f"{r.path}: {r.type}" if r.path else r.type, _fmt_shape(r.input_shape),
+                         _fmt_shape(r.output_shape), params, _fmt_int(r.macs)])
+        return ["Layer (path: type)", "Input shape", "Output shape", "Param #", "MACs"], body
+
+    def table(self) -> str:
+        """The layer table alone."""
+        headers, body = self.cells()
+        for row, prefix in zip(body, _tree_prefixes([r.depth for r in self.rows])):
+            row[0] = prefix + row[0]
+        return _tabulate(body, headers=headers, colalign=("left", "left", "left", "right", "right"))
+
+    def totals(self) -> list[list[str]]:
+        """The lines under the table, in groups: parameters and MACs; memory; notes."""
+        counts = [f"Total params: {self.total_params:,}",
+                  f"Trainable params: {self.trainable_params:,}",
+                  f"Non-trainable params: {self.non_trainable_params:,} (frozen parameters)"]
+        if self.buffer_elements:
+            counts.append(f"Buffers: {self.buffer_elements:,} (running statistics; not parameters here, "
+                          "Keras counts them as non-trainable params)")
+        counts.append(f"Total MACs: {self.total_macs:,} ({_fmt_macs(self.total_macs)})")
+        memory = [f"Input size (MB): {self.input_bytes / _MB:.2f}",
+                  f"Forward pass activations (MB): {self.activation_bytes / _MB:.2f}",
+                  f"Params size (MB): {self.param_bytes / _MB:.2f}"]
+        if self.buffer_bytes:
+            memory.append(f"Buffers size (MB): {self.buffer_bytes / _MB:.2f}")
+        memory.append(f"Estimated total size (MB): {self.total_bytes / _MB:.2f}")
+        return [counts, memory, [f"Note: {n}" for n in self.notes]]
 
     def __str__(self) -> str:
         table = self.table()
         rule = "=" * max(len(line) for line in table.splitlines())
-        lines = [rule, table, rule,
-                 f"Total params: {self.total_params:,}",
-                 f"Trainable params: {self.trainable_params:,}",
-                 f"Non-trainable params: {self.non_trainable_params:,} (frozen parameters)"]
-        if self.buffer_elements:
-            lines.append(f"Buffers: {self.buffer_elements:,} (running statistics; not parameters here, "
-                         "Keras counts them as non-trainable params)")
-        lines += [f"Total MACs: {self.total_macs:,} ({_fmt_macs(self.total_macs)})", rule,
-                  f"Input size (MB): {self.input_bytes / _MB:.2f}",
-                  f"Forward pass activations (MB): {self.activation_bytes / _MB:.2f}",
-                  f"Params size (MB): {self.param_bytes / _MB:.2f}"]
-        if self.buffer_bytes:
-            lines.append(f"Buffers size (MB): {self.buffer_bytes / _MB:.2f}")
-        lines += [f"Estimated total size (MB): {self.total_bytes / _MB:.2f}", rule]
-        lines += [f"Note: {n}" for n in self.notes]
-        return "\n".join(lines)
+        counts, memory, notes = self.totals()
+        return "\n".join([rule, table, rule, *counts, rule, *memory, rule, *notes])
 
     def __repr__(self) -> str:
         return str(self)
@@ -418,7 +426,8 @@ class ReceptiveField:
     branched: bool = False
     note: str = ""
 
-    def table(self) -> str:
+    def cells(self) -> tuple[list[str], list[list[str]]]:
+        """(headers, rows) of the table as formatted strings."""
         def dims(t, sep="x"):
             if t is None:
                 return "--"
@@ -429,15 +438,23 @@ class ReceptiveField:
                  ("global " + dims(r.size)).strip() if r.is_global and r.size is not None else
                  ("global" if r.is_global else dims(r.size)), dims(r.jump), dims(r.start, ", ")]
                 for r in self.rows]
-        return _tabulate(body, headers=["Layer (path: type)", "Output shape", "Kernel", "Stride", "Padding",
-                                        "Dilation", "Field size r", "Jump j", "Start"])
+        return ["Layer (path: type)", "Output shape", "Kernel", "Stride", "Padding", "Dilation", "Field size r",
+                "Jump j", "Start"], body
 
-    def __str__(self) -> str:
+    def table(self) -> str:
+        headers, body = self.cells()
+        return _tabulate(body, headers=headers)
+
+    def totals(self) -> list[str]:
+        """The lines under the table: the final field, and the note on branches."""
         fmt = ("global" if self.size is None else "x".join(str(v) for v in self.size))
-        lines = [self.table(), f"Receptive field: {fmt}  (jump {'x'.join(f'{v:g}' for v in self.jump)})"]
+        lines = [f"Receptive field: {fmt}  (jump {'x'.join(f'{v:g}' for v in self.jump)})"]
         if self.note:
             lines.append(f"Note: {self.note}")
-        return "\n".join(lines)
+        return lines
+
+    def __str__(self) -> str:
+        return "\n".join([self.table(), *self.totals()])
 
     def __repr__(self) -> str:
         return str(self)
