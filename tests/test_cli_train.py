@@ -156,3 +156,48 @@ def test_resume_after_ctrl_c_equals_an_uninterrupted_run(tmp_path, monkeypatch, 
     assert "already has 3 epochs" in capsys.readouterr().err
     assert main(["train", "--resume", str(tmp_path / "nothing")]) == 2
     assert "no checkpoint at" in capsys.readouterr().err
+
+
+def test_validation_split_is_stratified_seeded_and_disjoint():
+    from chalkgrad.train import validation_split
+
+    x = np.arange(200)[:, None] * 1.0
+    y = np.repeat([0, 1, 2, 3], [100, 50, 30, 20])
+    xtr, ytr, xval, yval = validation_split(x, y, 0.1, seed=3)
+    assert sorted(np.concatenate([xtr[:, 0], xval[:, 0]])) == list(range(200))  # a partition of the samples
+    assert np.bincount(yval).tolist() == [10, 5, 3, 2] and np.bincount(ytr).tolist() == [90, 45, 27, 18]
+    np.testing.assert_array_equal(y[xval[:, 0].astype(int)], yval)
+    again = validation_split(x, y, 0.1, seed=3)
+    np.testing.assert_array_equal(again[2], xval)
+    assert not np.array_equal(validation_split(x, y, 0.1, seed=4)[2], xval)
+
+
+def test_epoch_metrics_come_from_the_held_out_validation_split_not_the_test_set(tmp_path, capsys):
+    from chalkgrad.train import load_dataset, validation_split
+
+    out = tmp_path / "run"
+    assert main(["train", "--epochs", "2", "--model", "mlp", "--out", str(out), "--verbose", "2", "--seed", "5"]) == 0
+    text = capsys.readouterr().out
+    xtr, ytr, xte, yte, _ = load_dataset("digits")
+    xtr, ytr, xval, yval = validation_split(xtr, ytr, seed=5)
+    assert f"({len(xtr)} train / {len(xval)} validation / {len(xte)} test)" in text
+    assert text.count("test accuracy") == 1 and text.index("test accuracy") > text.index("Epoch 2/2")
+    last = (out / "history.csv").read_text().strip().splitlines()
+    header, row = last[0].split(","), last[-1].split(",")
+    model = fit.load_model(out / "model.npz")  # the weights at the end of the last epoch
+    val_loss, val_acc = model.evaluate(xval, yval, verbose=0)
+    assert float(row[header.index("val_accuracy")]) == pytest.approx(val_acc, abs=1e-9)
+    assert float(row[header.index("val_loss")]) == pytest.approx(val_loss, rel=1e-5)
+    test_acc = float(text.split("test accuracy: ")[1].split()[0])
+    assert test_acc == pytest.approx(float((model.predict(xte).argmax(1) == yte).mean()), abs=1e-4)
+
+
+def test_a_closed_pipe_ends_quietly_with_status_141(tmp_path):
+    proc = subprocess.Popen([sys.executable, "-m", "chalkgrad", "train", "--model", "mlp", "--epochs", "5",
+                             "--verbose", "2", "--out", str(tmp_path / "o")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = proc.stdout.readline()  # the header line; then the reader goes away, as `| head -1` does
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141
+    assert first.startswith(b"chalkgrad train:") and err == ""

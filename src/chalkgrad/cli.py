@@ -4,12 +4,21 @@ Commands: ``train`` (train a small classifier; the logic is in :mod:`chalkgrad.t
 ``solve`` (the worked solution of a problem file), ``summary`` (shapes, parameters, MACs,
 receptive field), ``graph`` (draw a computation graph) and ``demo`` (the worked
 backpropagation of a 2-2-2 network, also shown when no command is given).
+
+Output piped into a program that stops reading early (``chalkgrad train | head``) ends the
+command quietly with exit status 141 (128 + SIGPIPE, what a shell reports for ``cat`` or
+``yes`` in the same place, so ``set -o pipefail`` still sees that the command did not finish),
+without a BrokenPipeError traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+
+#: Exit status when the reader of stdout went away (128 + SIGPIPE, as a shell reports for cat or yes).
+EXIT_BROKEN_PIPE = 141
 
 
 def _version() -> str:
@@ -85,6 +94,26 @@ def _train(args) -> int:
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    try:
+        code = _dispatch(parser, args)
+        sys.stdout.flush()  # a broken pipe shows up here when the output was buffered
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+    return code
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's final flush does not fail on the closed pipe again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # stdout replaced by an object without a file descriptor
+        pass
+
+
+def _dispatch(parser: argparse.ArgumentParser, args) -> int:
     if args.command in (None, "demo"):
         from .demo import worked_backprop
 
