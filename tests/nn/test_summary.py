@@ -52,7 +52,8 @@ def _capture_shapes(model, x):
     """Output shape of every submodule when actually running ``model`` on ``x`` (via forward hooks)."""
     shapes = {}
     for path, m in model.named_modules():
-        m.register_forward_hook(lambda mod, args, out, path=path: shapes.__setitem__(path, tuple(out.shape)))
+        m.register_forward_hook(lambda mod, args, out, path=path: None if path in shapes else
+                                shapes.__setitem__(path, tuple(out.shape)))  # the first call's
     model(x)
     return shapes
 
@@ -65,8 +66,10 @@ def _check_against_run(model, input_size):
         module = model.get_submodule(row.path)
         assert row.type == type(module).__name__
         assert (row.params, row.trainable_params) == (module.num_parameters(), module.num_parameters(True))
-        if row.kind != "inner":
+        if row.kind != "inner" or row.output_shape is not None:  # every row a forward call reaches has shapes
             assert row.output_shape == run[row.path], row.path
+        else:
+            assert row.path not in run, row.path
     assert s.output_size == run[""]
     assert s.total_params == model.num_parameters()
     assert s.trainable_params == model.num_parameters(trainable_only=True)
@@ -183,15 +186,19 @@ def test_summary_block_rows_and_notes():
         ("1.body.1", "inner"), ("1.body.2", "inner"), ("1.shortcut", "inner"), ("2", "layer")]
     block = s.rows[2]
     assert block.params == 28 + 20 + 24 and block.macs == 2 * 24 + 2 * 16 + 2 * 24
-    assert s.rows[3].output_shape is None and s.rows[3].macs is None
+    # Inside the block (no main_path()): shapes and MACs from a traced forward pass; not in the totals.
+    assert [(r.input_shape, r.output_shape, r.macs) for r in s.rows[3:8]] == [
+        ((2, 6), (2, 4), 2 * 24 + 2 * 16), ((2, 6), (2, 4), 2 * 24), ((2, 4), (2, 4), 0), ((2, 4), (2, 4), 2 * 16),
+        ((2, 6), (2, 4), 2 * 24)]
     assert s.total_macs == 2 * 18 + block.macs + 2 * 8
     assert not s.notes
 
     s2 = nn.summary(nn.Sequential(NoMacsResidual(3, 2)), (2, 3))
     assert s2.rows[1].macs is None and s2.total_macs == 0 and "defines no macs()" in s2.notes[0]
     assert "Note:" in str(s2)
-    with pytest.raises(cg.ConfigError, match=r"layer '1' \(Opaque\) does not define output_shape"):
-        nn.summary(nn.Sequential(nn.Linear(3, 3), Opaque()), (1, 3))
+    traced = _check_against_run(nn.Sequential(nn.Linear(3, 3), Opaque()), (1, 3))  # no output_shape: traced
+    assert [(r.path, r.kind, r.macs) for r in traced.rows] == [
+        ("", "container", 18), ("0", "layer", 9), ("1", "container", 9), ("1.inner", "layer", 9)]
 
 
 def test_summary_custom_module_with_children_in_data_flow_order():

@@ -1,21 +1,27 @@
-"""Architecture arithmetic from shapes alone: ``summary(model, input_size)`` and ``receptive_field(model, input_size)``.
+"""Architecture arithmetic: ``summary(model, input_size)`` and ``receptive_field(model, input_size)``.
 
-Nothing is run and no activation is allocated: every layer answers ``output_shape``,
-``macs`` and ``receptive_field()`` from an input shape (see :class:`~chalkgrad.nn.Module`).
-The same validation as ``forward`` happens here, so a layer that would reject its input
-raises an error naming its path (``'features.3'``), the shape it received and the constraint.
+Where every module answers ``output_shape`` and ``macs`` from an input shape (every chalkgrad layer
+and zoo model does), nothing is run and no activation is allocated. The same validation as
+``forward`` happens here, so a layer that would reject its input raises an error naming its path
+(``'features.3'``), the shape it received and the constraint.
 
 How the module tree is walked:
 
 * ``Sequential`` containers are chained: each child gets the previous child's output shape.
 * A module without children is a layer: one row from its ``output_shape``/``macs``/parameters.
-* Any other module with children has a custom ``forward`` (a residual block, a whole model
-  class) and must define ``output_shape`` itself. If its children, chained in registration
-  order, give that output shape (and its ``macs``, when defined), and it does not define its own
-  ``receptive_field`` (as blocks with a skip connection do), it is shown like a Sequential.
-  Otherwise it is one row (a *block*); its descendants are listed under it with their parameter
-  counts only, since the shapes they see depend on the forward code. A block that does not
-  define ``macs`` shows ``--`` and is left out of the MACs total (a note says so).
+* A module with children and a custom ``forward`` that defines ``output_shape``: if its children,
+  chained in registration order, give that output shape (and its ``macs``, when defined), and it does
+  not define its own ``receptive_field`` (as blocks with a skip connection do), it is shown like a
+  Sequential. Otherwise it is one row (a *block*), counted by its own ``output_shape``/``macs``; its
+  descendants are listed under it (kind ``'inner'``, not added to the totals) with the shapes they see:
+  along its ``main_path()`` (the zoo's residual blocks; a side branch such as a shortcut gets the first
+  shape on the path from which it reaches a later one), else from a traced forward pass.
+  A block that does not define ``macs`` shows ``--`` and is left out of the MACs total (a note says so).
+* A module that does not define ``output_shape`` (a custom model or block) is measured by running the
+  model once on zeros of ``input_size`` (as torchinfo does: hooks on every module, evaluation mode, no
+  gradient; see :mod:`chalkgrad.nn.shape_trace`). It is shown like a container, its children below it
+  with the shapes of their first call; a layer's MACs (its static ``macs`` at each call's input) add up
+  every call, so a layer applied twice counts twice. A module forward never calls shows ``--``.
 """
 
 from __future__ import annotations
@@ -150,10 +156,11 @@ def _is_block(module: Module) -> bool:
 class LayerRow:
     """One row of a summary.
 
-    ``kind``: ``'container'`` (a Sequential, or a custom module whose children, chained in registration
-    order, give its output shape and MACs: its children are shown with shapes), ``'layer'`` (no children),
-    ``'block'`` (children and a custom forward, one row from its own output_shape) or
-    ``'inner'`` (a descendant of a block: parameters only, no shapes).
+    ``kind``: ``'container'`` (a Sequential, a custom module whose children, chained in registration
+    order, give its output shape and MACs, or a traced custom module: its children are shown with shapes),
+    ``'layer'`` (no children), ``'block'`` (children and a custom forward, one row from its own
+    output_shape) or ``'inner'`` (a descendant of a block: shapes and MACs where its ``main_path()`` or a
+    traced run gives them, else parameters only; never added to the totals).
     ``params`` counts the module's and its descendants' parameters; ``macs`` is None when unknown.
     """
 
@@ -255,12 +262,32 @@ class Summary:
         return str(self)
 
 
+def _has_static_shape(module: Module) -> bool:
+    return isinstance(module, Sequential) or type(module).output_shape is not Module.output_shape
+
+
+class _Trace:
+    """The module calls of one forward pass of the whole model, run the first time they are asked for."""
+
+    def __init__(self, model: Module, input_shape: tuple) -> None:
+        self.model, self.input_shape = model, input_shape
+        self._calls = None
+
+    def calls_of(self, module: Module) -> list:
+        if self._calls is None:
+            from .shape_trace import trace_calls
+
+            self._calls = trace_calls(self.model, self.input_shape)
+        return [c for c in self._calls if c.module is module]
+
+
 class _Walker:
-    def __init__(self, itemsize: int) -> None:
+    def __init__(self, itemsize: int, trace: _Trace | None = None) -> None:
         self.rows: list[LayerRow] = []
         self.activations = 0
         self.itemsize = itemsize
         self.notes: list[str] = []
+        self.trace = trace
 
     def row(self, module, path, depth, kind, shape, out, macs) -> LayerRow:
         total, trainable = _count(module)
@@ -280,6 +307,8 @@ class _Walker:
                 macs = None if macs is None or m is None else macs + m
             r.output_shape, r.macs = out, macs
             return out, macs
+        if not _has_static_shape(module) and self.trace is not None:
+            return self.traced(module, path, depth)
         out = tuple(_static("output_shape", module, path, shape))
         block = _is_block(module)
         if block and type(module).receptive_field is Module.receptive_field:
@@ -295,8 +324,102 @@ class _Walker:
         self.activations += math.prod(out) * self.itemsize
         self.row(module, path, depth, "block" if block else "layer", shape, out, macs)
         if block:
-            self.inner(module, path, depth + 1)
+            self.open_block(module, path, depth + 1, shape, out)
         return out, macs
+
+    def traced(self, module: Module, path: str, depth: int, parent_calls: int = 1):
+        """Rows for ``module`` from the traced forward pass: (output shape of its first call, MACs of all calls).
+
+        A module called once that has static arithmetic is walked statically from the input it received.
+        A layer's MACs add up every call (a layer applied twice computes twice); a module with children is
+        shown like a container: its children below it, its MACs theirs.
+        """
+        calls = self.trace.calls_of(module)
+        name = path or type(module).__name__
+        if not calls:
+            self.row(module, path, depth, "inner", None, None, None)
+            self.inner(module, path, depth + 1)
+            self.notes.append(f"'{name}' ({type(module).__name__}) is not called by the forward pass")
+            return None, 0
+        first = calls[0]
+        if len(calls) == 1 and _has_static_shape(module):
+            return self.visit(module, path, depth, first.input_shape)
+        if len(calls) > parent_calls:
+            self.notes.append(f"'{name}' is called {len(calls)} times; its row shows the first call's shapes, "
+                              "its MACs count every call")
+        if not _is_block(module):
+            macs = sum(int(_static("macs", module, path, c.input_shape)) for c in calls)
+            self.activations += sum(math.prod(c.output_shape or ()) for c in calls) * self.itemsize
+            self.row(module, path, depth, "layer", first.input_shape, first.output_shape, macs)
+            return first.output_shape, macs
+        r = self.row(module, path, depth, "container", first.input_shape, first.output_shape, 0)
+        for child_name, child in module.named_children():
+            _, m = self.traced(child, f"{path}.{child_name}" if path else child_name, depth + 1, len(calls))
+            r.macs = None if r.macs is None or m is None else r.macs + m
+        return first.output_shape, r.macs
+
+    def open_block(self, module: Module, path: str, depth: int, shape: tuple, out: tuple) -> None:
+        """Rows (kind ``'inner'``, not in the totals) for the descendants of a block with the shapes they see:
+        along its ``main_path()`` when it lists one, else from the traced forward pass; without either,
+        parameters only."""
+        sub = _Walker(self.itemsize, self.trace)
+        try:
+            if callable(getattr(module, "main_path", None)):
+                sub.along_main_path(module, path, depth, shape, out)
+            elif self.trace is not None and self.trace.calls_of(module):
+                for name, child in module.named_children():
+                    sub.traced(child, f"{path}.{name}" if path else name, depth)
+            else:
+                raise ConfigError("no shapes")
+        except _TRIAL_ERRORS:
+            self.inner(module, path, depth)
+            return
+        for r in sub.rows:
+            r.kind = "inner"
+        self.rows.extend(sub.rows)
+
+    def along_main_path(self, module: Module, path: str, depth: int, shape: tuple, out: tuple) -> None:
+        """Rows for the children of ``module``: those on ``main_path()`` get the shape the path brings them
+        (their first use); a side branch (a shortcut) the first shape on the path, the block's input first,
+        from which it reaches a shape the path reaches later."""
+        inputs: dict[int, tuple] = {}
+        chain = [shape]
+        for m in module.main_path():
+            inputs.setdefault(id(m), chain[-1])
+            chain.append(tuple(m.output_shape(chain[-1])))
+
+        def branch_input(child):
+            for i, s in enumerate(chain):
+                try:
+                    o = tuple(child.output_shape(s))
+                except _TRIAL_ERRORS:
+                    continue
+                if o == out or o in chain[i + 1:]:
+                    return s
+            return None
+
+        def place(parent: Module, parent_path: str, d: int) -> None:
+            for name, child in parent.named_children():
+                p = f"{parent_path}.{name}" if parent_path else name
+                if id(child) in inputs:
+                    self.visit(child, p, d, inputs[id(child)])
+                elif (first := next((inputs[id(m)] for m in child.modules() if id(m) in inputs), None)) is not None:
+                    # A container of main-path layers: walked from the input of its first one, if that works.
+                    trial = _Walker(self.itemsize, self.trace)
+                    try:
+                        trial.visit(child, p, d, first)
+                    except _TRIAL_ERRORS:
+                        self.row(child, p, d, "inner", None, None, None)
+                        place(child, p, d + 1)
+                    else:
+                        self.rows.extend(trial.rows)
+                elif (s := branch_input(child)) is not None:
+                    self.visit(child, p, d, s)
+                else:
+                    self.row(child, p, d, "inner", None, None, None)
+                    self.inner(child, p, d + 1)
+
+        place(module, path, depth)
 
     def compose(self, module: Module, path: str, depth: int, shape: tuple, out: tuple):
         """Rows for a custom module whose children, chained in registration order, give its output shape
@@ -305,7 +428,7 @@ class _Walker:
         A child that rejects an (N, C, *spatial) input but accepts it flattened gets it flattened
         (a ``flatten`` call in forward before a classifier); a note says so.
         """
-        sub = _Walker(self.itemsize)
+        sub = _Walker(self.itemsize, self.trace)
         s, macs, flattened = shape, 0, []
         for name, child in module.named_children():
             p = f"{path}.{name}" if path else name
@@ -345,7 +468,8 @@ class _Walker:
 def summary(model: Module, input_size=None, *, batch_size: int | None = None, dtype="float32",
             depth: int = 3, verbose: bool = False) -> Summary:
     """A table of the layers of ``model`` for one input: path and type, input and output shapes,
-    parameters, MACs, and totals (parameters, MACs, memory estimates). Computed from shapes only.
+    parameters, MACs, and totals (parameters, MACs, memory estimates). Computed from shapes only where
+    every module defines ``output_shape``; otherwise from one traced forward pass on zeros (see above).
 
     ``input_size`` includes the batch dimension, as torchinfo: ``summary(model, (1, 3, 224, 224))``;
     or give the per-sample shape and ``batch_size``: ``summary(model, (3, 224, 224), batch_size=1)``.
@@ -358,7 +482,7 @@ def summary(model: Module, input_size=None, *, batch_size: int | None = None, dt
         raise TypeError(f"summary: expected a Module, got {type(model).__name__}")
     shape = _resolve_input(input_size, batch_size, "summary")
     dt = canonical_dtype(dtype)
-    walker = _Walker(dt.itemsize)
+    walker = _Walker(dt.itemsize, _Trace(model, shape))
     out, macs = walker.visit(model, "", 0, shape)
     total, trainable = _count(model)
     buffers = [b for b in model.buffers()]
