@@ -4,8 +4,21 @@ Every estimator takes its hyperparameters in ``__init__`` (stored unchanged unde
 names, so ``get_params``/``set_params``/``clone``-style code works), learns in
 ``fit(X, y)`` and stores what it learned in attributes ending in ``_`` (``coef_``,
 ``classes_``, ``n_features_in_`` ...). Calling ``predict`` before ``fit`` raises
-:class:`NotFittedError`, which is both a :class:`~chalkgrad.errors.ChalkgradError` and an
-``AttributeError`` (as scikit-learn's is, with ``ValueError``).
+:class:`NotFittedError`, which is a :class:`~chalkgrad.errors.ChalkgradError`, a ``ValueError`` and
+an ``AttributeError`` (as scikit-learn's is).
+
+Inputs are checked as scikit-learn checks them, with its messages inside ours (its
+``check_estimator`` looks for them): X must be a dense 2-D array of real numbers ("Reshape your
+data", "sparse input is not supported", "Complex data not supported", "0 feature(s)"), y must be
+finite ("Input y contains NaN"), present ("requires y to be passed") and, for a classifier, labels
+("Unknown label type: continuous"). A column vector y where a 1-D one is expected is flattened with
+a :class:`DataConversionWarning`.
+
+scikit-learn is optional. When it has been imported (so code can name its classes), the
+:class:`NotFittedError` raised and the :class:`DataConversionWarning` issued are subclasses of
+chalkgrad's classes *and* of scikit-learn's ``sklearn.exceptions.NotFittedError`` /
+``DataConversionWarning``, so ``except sklearn.exceptions.NotFittedError`` and scikit-learn's
+``check_estimator`` recognise them; without scikit-learn, they are chalkgrad's own.
 
 Scores: classifiers report accuracy, the fraction of exact predictions; regressors report
 the coefficient of determination R² = 1 − Σ(y − ŷ)² / Σ(y − ȳ)².
@@ -14,16 +27,40 @@ the coefficient of determination R² = 1 − Σ(y − ŷ)² / Σ(y − ȳ)².
 from __future__ import annotations
 
 import inspect
+import sys
+import warnings
 
 import numpy as np
 
-from ..errors import ChalkgradError, ConfigError, ShapeError
+from ..errors import ChalkgradError, ConfigError, DataError, DTypeError, ShapeError
 
-__all__ = ["NotFittedError", "ConvergenceWarning", "BaseEstimator", "ClassifierMixin", "RegressorMixin"]
+__all__ = ["NotFittedError", "DataConversionWarning", "ConvergenceWarning", "BaseEstimator", "ClassifierMixin",
+           "RegressorMixin"]
 
 
-class NotFittedError(ChalkgradError, AttributeError):
+class NotFittedError(ChalkgradError, ValueError, AttributeError):
     """An estimator used (predict, score, kneighbors...) before ``fit`` was called."""
+
+
+class DataConversionWarning(UserWarning):
+    """The input was converted to the form the estimator expects (a column-vector y flattened)."""
+
+
+_SKLEARN_TWINS: dict = {}
+
+
+def _with_sklearn_twin(cls: type) -> type:
+    """``cls``, or (when ``sklearn.exceptions`` is already imported) a subclass of ``cls`` and of
+    scikit-learn's class of the same name. Nothing is imported: code that catches scikit-learn's
+    class has imported it, and otherwise chalkgrad's class is all anyone can name."""
+    sk = sys.modules.get("sklearn.exceptions")
+    sk_cls = getattr(sk, cls.__name__, None)
+    if sk_cls is None:
+        return cls
+    if cls not in _SKLEARN_TWINS:
+        _SKLEARN_TWINS[cls] = type(cls.__name__, (cls, sk_cls), {"__module__": cls.__module__,
+                                                                 "__doc__": cls.__doc__})
+    return _SKLEARN_TWINS[cls]
 
 
 def _as_array(a) -> np.ndarray:
@@ -34,40 +71,78 @@ def _as_array(a) -> np.ndarray:
     return np.asarray(a)
 
 
+def _is_sparse(a) -> bool:
+    """A SciPy sparse matrix or array (recognised without importing SciPy)."""
+    return type(a).__module__.startswith("scipy.sparse")
+
+
+def _reject_complex(a: np.ndarray, where: str, name: str) -> None:
+    if np.iscomplexobj(a):
+        raise DataError(f"{where}: Complex data not supported; {name} has dtype {a.dtype}, expected real numbers")
+
+
 def check_X(X, where: str) -> np.ndarray:
-    """X as a 2-D float64 array, or a ShapeError naming ``where``."""
+    """X as a 2-D float64 array, or an error naming ``where``."""
+    if _is_sparse(X):
+        raise DataError(f"{where}: sparse input is not supported, got a {type(X).__name__}; "
+                        "pass a dense array (X.toarray())")
     X = _as_array(X)
     if X.ndim != 2:
-        hint = " (reshape a single sample to (1, n_features) or a single feature to (n_samples, 1))" \
-            if X.ndim == 1 else ""
-        raise ShapeError(f"{where}: X must be 2-D (n_samples, n_features), got an array of shape {X.shape}{hint}")
+        hint = (" Reshape your data either using X.reshape(-1, 1) if it has a single feature or X.reshape(1, -1) "
+                "if it is a single sample.") if X.ndim == 1 else ""
+        raise ShapeError(f"{where}: X must be 2-D (n_samples, n_features), got an array of shape {X.shape}.{hint}")
     if X.shape[0] == 0:
-        raise ShapeError(f"{where}: X has no samples (shape {X.shape})")
+        raise ShapeError(f"{where}: X has no samples (shape {X.shape}); a minimum of 1 is required")
+    if X.shape[1] == 0:
+        raise ShapeError(f"{where}: X has 0 feature(s) (shape={X.shape}) while a minimum of 1 is required.")
+    _reject_complex(X, where, "X")
     try:
         X = X.astype(np.float64, copy=False)
     except (TypeError, ValueError) as e:
-        raise ShapeError(f"{where}: X must hold numbers, got dtype {X.dtype}") from e
+        raise DTypeError(f"{where}: X must hold numbers, got dtype {X.dtype} ({e})") from e
     if not np.isfinite(X).all():
         raise ConfigError(f"{where}: X contains NaN or infinite values")
     return X
 
 
+def _check_y_values(y: np.ndarray, where: str) -> None:
+    _reject_complex(y, where, "y")
+    if y.dtype.kind in "fc" or y.dtype == object:
+        try:
+            values = y.astype(np.float64)
+        except (TypeError, ValueError):
+            return  # labels such as strings: nothing numeric to check
+        if np.isnan(values).any():
+            raise DataError(f"{where}: Input y contains NaN.")
+        if np.isinf(values).any():
+            raise DataError(f"{where}: Input y contains infinity or a value too large for dtype('float64').")
+
+
 def check_X_y(X, y, where: str, y_2d: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """X as 2-D float64 and y as 1-D (or, when ``y_2d``, 1-D or 2-D) with as many rows as X."""
     X = check_X(X, where)
+    if y is None:
+        raise DataError(f"{where}: this estimator requires y to be passed, but the target y is None")
     y = _as_array(y)
     if y.ndim == 2 and y.shape[1] == 1 and not y_2d:
+        warnings.warn(_with_sklearn_twin(DataConversionWarning)(
+            "A column-vector y was passed when a 1d array was expected. Please change the shape of y to "
+            "(n_samples, ), for example using ravel()."), stacklevel=3)
         y = y[:, 0]
     if y.ndim not in ((1, 2) if y_2d else (1,)):
         raise ShapeError(f"{where}: y must be {'1-D or 2-D' if y_2d else '1-D'} with one entry per sample, "
                          f"got an array of shape {y.shape}")
     if y.shape[0] != X.shape[0]:
         raise ShapeError(f"{where}: X has {X.shape[0]} samples but y has {y.shape[0]}")
+    _check_y_values(y, where)
     return X, y
 
 
 class BaseEstimator:
     """Hyperparameters from ``__init__``'s signature; ``get_params``/``set_params``; a readable repr."""
+
+    #: Whether ``fit`` takes a 2-D y (several outputs); otherwise a column-vector y is flattened with a warning.
+    _multi_output = False
 
     @classmethod
     def _param_names(cls) -> list[str]:
@@ -110,22 +185,25 @@ class BaseEstimator:
         from sklearn.utils import ClassifierTags, RegressorTags, Tags, TargetTags
 
         kind = getattr(self, "_estimator_type", None)
-        return Tags(estimator_type=kind, target_tags=TargetTags(required=True),
+        target = TargetTags(required=True, multi_output=self._multi_output)
+        return Tags(estimator_type=kind, target_tags=target,
                     classifier_tags=ClassifierTags() if kind == "classifier" else None,
                     regressor_tags=RegressorTags() if kind == "regressor" else None)
 
     # -- helpers for subclasses -------------------------------------------------------------
     def _check_fitted(self, attr: str, where: str) -> None:
         if not hasattr(self, attr):
-            raise NotFittedError(f"{type(self).__name__}.{where}: this {type(self).__name__} is not fitted yet; "
-                                 f"call fit(X, y) first")
+            name = type(self).__name__
+            raise _with_sklearn_twin(NotFittedError)(f"{name}.{where}: this {name} is not fitted yet; "
+                                                     "call fit(X, y) first")
 
     def _check_predict_X(self, X, where: str, attr: str = "n_features_in_") -> np.ndarray:
         self._check_fitted(attr, where)
         X = check_X(X, f"{type(self).__name__}.{where}")
         if X.shape[1] != self.n_features_in_:
-            raise ShapeError(f"{type(self).__name__}.{where}: X has {X.shape[1]} features, but the estimator "
-                             f"was fitted with {self.n_features_in_} features")
+            raise ShapeError(f"{type(self).__name__}.{where}: X has {X.shape[1]} features, but "
+                             f"{type(self).__name__} is expecting {self.n_features_in_} features as input "
+                             "(the number it was fitted with)")
         return X
 
 
@@ -205,8 +283,18 @@ def encode_labels(y: np.ndarray, where: str) -> tuple[np.ndarray, np.ndarray]:
     """(classes_, codes): the sorted distinct labels and each sample's index into them."""
     if y.ndim != 1:
         raise ShapeError(f"{where}: y must be 1-D class labels, got shape {y.shape}")
+    if y.dtype.kind == "f" and np.any(y != np.round(y)):
+        example = y[y != np.round(y)][0]
+        raise DataError(f"{where}: Unknown label type: continuous (y holds non-integer values such as {example}); "
+                        "a classifier needs class labels (use a regressor for a continuous target)")
     classes, codes = np.unique(y, return_inverse=True)
     return classes, codes.reshape(-1)
+
+
+def check_two_classes(classes: np.ndarray, where: str) -> None:
+    """A ConfigError unless there are at least two classes."""
+    if len(classes) < 2:
+        raise ConfigError(f"{where}: y must hold at least two classes, got 1 class: {classes.tolist()}")
 
 
 class ConvergenceWarning(UserWarning):

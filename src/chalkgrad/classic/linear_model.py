@@ -39,6 +39,7 @@ from .base import (
     check_choice,
     check_int,
     check_positive,
+    check_two_classes,
     check_X_y,
     encode_labels,
 )
@@ -53,6 +54,8 @@ class LinearRegression(RegressorMixin, BaseEstimator):
     (n_targets, n_features) for 2-D y), ``intercept_``, ``rank_`` and ``singular_``
     (lstsq), ``loss_curve_`` and ``n_iter_`` (gd).
     """
+
+    _multi_output = True
 
     def __init__(self, fit_intercept: bool = True, solver: str = "lstsq", lr: float = 0.01, epochs: int = 1000,
                  tol: float = 0.0) -> None:
@@ -161,8 +164,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         tol = check_positive(self.tol, where, "tol", allow_zero=True)
         lr = check_positive(self.lr, where, "lr")
         classes, codes = encode_labels(y, where)
-        if len(classes) < 2:
-            raise ConfigError(f"{where}: y must hold at least two classes, got only {classes.tolist()}")
+        check_two_classes(classes, where)
         n, d = X.shape
         K = 1 if len(classes) == 2 else len(classes)
         Xt = np.hstack([X, np.ones((n, 1))]) if self.fit_intercept else X

@@ -120,7 +120,7 @@ class _KNeighborsBase(BaseEstimator):
         check_choice(self.algorithm, ("auto", "brute", "kd_tree", "ball_tree"), name, "algorithm")
         if k > len(X):
             raise ConfigError(f"{name}.fit: n_neighbors={k} is larger than the number of training samples "
-                              f"({len(X)})")
+                              f"(n_samples = {len(X)})")
         self._fit_X_ = X
         self._sq_norms = np.einsum("ij,ij->i", X, X)
         self.n_features_in_ = X.shape[1]
@@ -254,6 +254,8 @@ class KNeighborsRegressor(RegressorMixin, _KNeighborsBase):
     ``predict`` is the (weighted) mean of the k nearest training targets: Σwᵢyᵢ / Σwᵢ.
     y may be 1-D or 2-D (several outputs).
     """
+
+    _multi_output = True
 
     def fit(self, X, y):
         X, y = self._fit_X(X, y, y_2d=True)

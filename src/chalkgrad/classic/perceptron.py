@@ -42,6 +42,7 @@ from .base import (
     check_choice,
     check_int,
     check_positive,
+    check_two_classes,
     check_X_y,
     encode_labels,
 )
@@ -180,8 +181,7 @@ class Perceptron(LinearClassifierMixin, BaseEstimator):
         check_choice(self.record, ("all", "errors", "none"), where, "record")
         neg, pos, zero = self._levels()
         classes, codes = encode_labels(y, where)
-        if len(classes) < 2:
-            raise ConfigError(f"{where}: y must hold at least two classes, got only {classes.tolist()}")
+        check_two_classes(classes, where)
         n, d = X.shape
         n_out = 1 if len(classes) == 2 else len(classes)
         W, B = self._initial(n_out, d)

@@ -65,6 +65,7 @@ from .base import (
     check_choice,
     check_int,
     check_positive,
+    check_two_classes,
     check_X_y,
     encode_labels,
 )
@@ -246,8 +247,7 @@ class SVC(ClassifierMixin, BaseEstimator):
             gamma = check_positive(self.gamma, where, "gamma")
         self._gamma = gamma
         classes, codes = encode_labels(y, where)
-        if len(classes) < 2:
-            raise ConfigError(f"{where}: y must hold at least two classes, got only {classes.tolist()}")
+        check_two_classes(classes, where)
         cache_bytes = check_positive(self.cache_size, where, "cache_size") * 1024 * 1024
         kfun = self._kfun()
         n_cls = len(classes)
@@ -393,8 +393,7 @@ class LinearSVC(LinearClassifierMixin, BaseEstimator):
             raise ConfigError(f"{where}: solver='pegasos' is sub-gradient descent on loss='hinge'; "
                               f"use solver='newton' or 'dcd' for loss={self.loss!r}")
         classes, codes = encode_labels(y, where)
-        if len(classes) < 2:
-            raise ConfigError(f"{where}: y must hold at least two classes, got only {classes.tolist()}")
+        check_two_classes(classes, where)
         scale = check_positive(self.intercept_scaling, where, "intercept_scaling") if self.fit_intercept else 0.0
         Xt = np.hstack([X, np.full((len(X), 1), scale)]) if self.fit_intercept else X
         if isinstance(self.random_state, Generator) or self.random_state is None:
