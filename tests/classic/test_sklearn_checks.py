@@ -137,13 +137,12 @@ def test_model_selection_tools_run_them_like_scikit_learns():
     from sklearn.model_selection import GridSearchCV, cross_val_score
 
     # Continuous features and two classes with odd k: no distance or vote ties, so both must agree exactly.
-    Xc, yc = make_classification(n_samples=150, n_features=4, n_informative=3, n_redundant=0,
-                                         flip_y=0.1, random_state=0)
+    Xc, yc = make_classification(n_samples=150, n_features=4, n_informative=3, n_redundant=0, flip_y=0.1,
+                                 random_state=0)
     ours = cross_val_score(classic.KNeighborsClassifier(5), Xc, yc, cv=5)
     theirs = cross_val_score(neighbors.KNeighborsClassifier(5), Xc, yc, cv=5)
     np.testing.assert_allclose(ours, theirs)
     search = GridSearchCV(classic.KNeighborsClassifier(), {"n_neighbors": [1, 3, 5, 7]}, cv=3).fit(Xc, yc)
-    sk_search = GridSearchCV(neighbors.KNeighborsClassifier(), {"n_neighbors": [1, 3, 5, 7]}, cv=3).fit(Xc,
-                                                                                                        yc)
+    sk_search = GridSearchCV(neighbors.KNeighborsClassifier(), {"n_neighbors": [1, 3, 5, 7]}, cv=3).fit(Xc, yc)
     assert search.best_params_ == sk_search.best_params_
     np.testing.assert_allclose(search.cv_results_["mean_test_score"], sk_search.cv_results_["mean_test_score"])
