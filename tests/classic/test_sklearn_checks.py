@@ -6,6 +6,7 @@ for every estimator. Two checks are skipped by scikit-learn itself when their to
 scikit-learn's own estimators run more checks only because they take ``sample_weight``.
 """
 
+import pickle
 import subprocess
 import sys
 import warnings
@@ -48,6 +49,8 @@ def test_not_fitted_error_is_scikit_learns_too():
             estimator.predict(np.zeros((2, 3)))
         assert isinstance(info.value, (classic.NotFittedError, ChalkgradError, ValueError, AttributeError))
         assert type(info.value).__name__ == "NotFittedError" and "not fitted yet" in str(info.value)
+    again = pickle.loads(pickle.dumps(info.value))  # as joblib sends it back from a worker process
+    assert type(again) is type(info.value) and again.args == info.value.args
 
 
 def test_without_scikit_learn_imported_the_errors_are_chalkgrads_own():

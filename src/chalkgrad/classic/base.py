@@ -58,9 +58,15 @@ def _with_sklearn_twin(cls: type) -> type:
     if sk_cls is None:
         return cls
     if cls not in _SKLEARN_TWINS:
-        _SKLEARN_TWINS[cls] = type(cls.__name__, (cls, sk_cls), {"__module__": cls.__module__,
-                                                                 "__doc__": cls.__doc__})
+        _SKLEARN_TWINS[cls] = type(cls.__name__, (cls, sk_cls), {
+            "__module__": cls.__module__, "__doc__": cls.__doc__,
+            "__reduce__": lambda self: (_rebuild_twin, (cls, self.args)),  # pickles (joblib workers) by the base
+        })
     return _SKLEARN_TWINS[cls]
+
+
+def _rebuild_twin(cls: type, args: tuple):
+    return _with_sklearn_twin(cls)(*args)
 
 
 def _as_array(a) -> np.ndarray:
