@@ -365,6 +365,61 @@ def load(path):
     return _decode(header["object"], arrays, os.fspath(path))
 
 
-def weight_elements(arrays: dict) -> int:
-    """The number of values in ``arrays`` (the bound for the sizes an architecture config may ask for)."""
-    return sum(int(a.size) for a in arrays.values())
+# ---------------------------------------------------------------------------- architecture configs
+#: the largest integer an architecture config may hold whatever the file's size (kernel sizes, image sizes)
+MIN_SIZE_BOUND = 4096
+
+
+def check_config_sizes(config, arrays: dict, path: str, key: str) -> None:
+    """Refuse an architecture config asking for more than the file's weights can fill, before building it.
+
+    A layer of ``units`` outputs, ``num_classes`` classes or ``filters`` channels has at least
+    that many weights, so every integer of the config must be at most
+    ``max(values in the file, MIN_SIZE_BOUND)``; a bigger one (``Dense(units=10**12)``) raises
+    CheckpointError naming ``path`` and the key (e.g. ``model_config.layers[1].config.units``).
+    The config must be JSON of at most ``MAX_DEPTH`` levels (it has been parsed as JSON already).
+    """
+    bound = max(sum(int(a.size) for a in arrays.values()), MIN_SIZE_BOUND)
+
+    def walk(node, where, depth):
+        if depth > MAX_DEPTH:
+            raise CheckpointError(f"{path}: the header key {where!r} is nested deeper than {MAX_DEPTH} levels")
+        if isinstance(node, bool) or node is None or isinstance(node, (str, float)):
+            return
+        if isinstance(node, int):
+            if abs(node) > bound:
+                raise CheckpointError(f"{path}: the header key {where!r} asks for {node}, more than the "
+                                      f"{bound} weight values the file holds (edited or corrupt file)")
+            return
+        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else None
+        if items is None:
+            raise CheckpointError(f"{path}: the header key {where!r} holds a {type(node).__name__}")
+        for k, v in items:
+            walk(v, f"{where}.{k}" if isinstance(node, dict) else f"{where}[{k}]", depth + 1)
+
+    walk(config, key, 0)
+
+
+def header_mapping(header: dict, key: str, path: str, *, required: bool = True) -> dict | None:
+    """``header[key]`` if it is a JSON object; CheckpointError naming the path and the key otherwise."""
+    value = header.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, dict):
+        raise CheckpointError(f"{path}: the checkpoint header key {key!r} must be a mapping, got "
+                              f"{'nothing' if value is None else type(value).__name__} (edited or corrupt file)")
+    return value
+
+
+def object_entry(obj, key: str, path: str, kind: type, what: str, *, required: bool = True):
+    """``obj[key]`` (the saved object's entry) if it is a ``kind``; CheckpointError naming the key otherwise."""
+    if not isinstance(obj, dict):
+        raise CheckpointError(f"{path}: the checkpoint holds a {type(obj).__name__}, expected a mapping with "
+                              f"key {key!r}")
+    if key not in obj and not required:
+        return None
+    value = obj.get(key)
+    if isinstance(value, bool) or not isinstance(value, kind):
+        raise CheckpointError(f"{path}: the checkpoint entry {key!r} must be {what}, got "
+                              f"{'nothing' if key not in obj else type(value).__name__} (edited or corrupt file)")
+    return value
