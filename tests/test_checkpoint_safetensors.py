@@ -133,8 +133,8 @@ def test_nested_objects_round_trip_exactly(tmp_path):
     assert back["epoch"] == 3 and back["none"] is None and np.isnan(back["nan"]) and back["big"] == 2**100
     assert back["scalar"] == np.float32(1.5) and back["scalar"].dtype == np.float32
     assert back["half"].shape == (2, 0) and back["flags"].tolist() == [True, False] and back["c"] == 1 + 2j
-    assert sorted(np_load_file(path)) == ["c", "flags", "half", "model.b", "model.w", "optimizer.state.0.momentum_buffer",
-                                          "scalar"]
+    assert sorted(np_load_file(path)) == ["c", "flags", "half", "model.b", "model.w",
+                                          "optimizer.state.0.momentum_buffer", "scalar"]
 
 
 def test_training_checkpoint_layout(tmp_path):
