@@ -82,6 +82,10 @@ _RESUMED_FIELDS = {"dataset": str, "model": str, "optimizer": str, "lr": (int, f
 _CHECKPOINT_ENTRIES = {"model": dict, "optimizer": dict, "epoch": int, "rng": dict, "config": dict}
 
 
+def _one_line(error) -> str:
+    return " ".join(str(error).split())
+
+
 def _checkpoint_in(folder: str) -> str:
     """The checkpoint file of a run folder (``checkpoint.safetensors``, or an older run's ``checkpoint.npz``)."""
     path = os.path.join(folder, CHECKPOINT_NAME)
@@ -122,7 +126,7 @@ def _resume_state(config: TrainConfig):
     except FileNotFoundError:
         raise TrainError(f"--resume {config.resume}: no checkpoint at {path}") from None
     except CheckpointError as e:
-        raise TrainError(f"--resume: {e}") from None
+        raise TrainError(f"--resume: {_one_line(e)}") from None
     except OSError as e:
         raise TrainError(f"--resume {path}: cannot read the checkpoint ({e.strerror or e})") from None
     _check_resumable(ck, path)
@@ -263,7 +267,8 @@ def run(config: TrainConfig, print_fn=print) -> dict:
             model.load_state_dict(ck["model"])
             model.optimizer.load_state_dict(ck["optimizer"])
         except (ChalkgradError, KeyError, TypeError, ValueError, IndexError) as e:
-            raise TrainError(f"--resume {config.resume}: the checkpoint does not fit the model ({e})") from None
+            raise TrainError(f"--resume {config.resume}: the checkpoint does not fit the model "
+                             f"({_one_line(e)})") from None
         try:
             default_generator.set_state(ck["rng"])
         except (KeyError, TypeError, ValueError, OverflowError) as e:
