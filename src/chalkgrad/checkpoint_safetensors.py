@@ -69,7 +69,7 @@ def _check_header(header, data_len: int, path: str) -> dict:
         if not isinstance(entry, dict):
             raise CheckpointError(f"{where}: the header entry is not an object")
         dtype, shape, offsets = entry.get("dtype"), entry.get("shape"), entry.get("data_offsets")
-        if dtype not in _ITEMSIZE:
+        if not isinstance(dtype, str) or dtype not in _ITEMSIZE:
             raise CheckpointError(f"{where} has an unknown dtype {dtype!r}")
         if not isinstance(shape, list) or not all(type(s) is int and s >= 0 for s in shape):
             raise CheckpointError(f"{where} has a malformed shape {shape!r}")

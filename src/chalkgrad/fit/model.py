@@ -774,8 +774,12 @@ def load_model(path, compile: bool = True) -> Model:  # noqa: A002 - Keras's nam
                               f"({type(e).__name__}: {e})") from None
     restore_weights(model, weights, path)
     if compile and cc and cc.get("loss") and cc.get("optimizer") is not None:
-        model.compile(optimizer=cc["optimizer"], loss=cc["loss"], metrics=cc.get("metrics") or [])
-        if "optimizer" in obj:
-            model._ensure_optimizer().load_state_dict(obj["optimizer"])
+        try:
+            model.compile(optimizer=cc["optimizer"], loss=cc["loss"], metrics=cc.get("metrics") or [])
+            if "optimizer" in obj:
+                model._ensure_optimizer().load_state_dict(obj["optimizer"])
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError, ChalkgradError) as e:
+            raise CheckpointError(f"{path}: the header key 'compile_config' or the entry 'optimizer' does not fit "
+                                  f"the model ({type(e).__name__}: {e})") from None
     model.saved_epoch = object_entry(obj, "epoch", path, int, "an integer", required=False)
     return model
