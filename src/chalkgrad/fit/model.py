@@ -557,7 +557,7 @@ class Model(nn.Module):
         self.load_state_dict(OrderedDict(zip(keys, weights)))
 
     def save_weights(self, path) -> None:
-        """Write the state_dict to ``path`` (atomic; safetensors, or ``.npz`` for ``*.npz``; see ``chalkgrad.save``)."""
+        """Write the state_dict to ``path`` (atomic ``.npz``; see ``chalkgrad.save``)."""
         from ..serialization import save
 
         save({k: v.numpy() for k, v in self.state_dict().items()}, path)
