@@ -20,10 +20,10 @@ def test_train_two_epochs_writes_checkpoint_model_and_plot(tmp_path, capsys):
     assert f"outputs written to {out}" in text
     acc = float(text.split("test accuracy: ")[1].split()[0])
     assert acc > 0.8
-    ck = load(out / "checkpoint.npz")
+    ck = load(out / "checkpoint.safetensors")
     assert ck["epoch"] == 2 and set(ck) >= {"model", "optimizer", "rng", "config"}
     assert ck["config"]["model"] == "mlp" and ck["optimizer"]["state"]
-    model = fit.load_model(out / "model.npz")
+    model = fit.load_model(out / "model.safetensors")
     model.load_state_dict(ck["model"])
     assert (out / "history.png").read_bytes()[:4] == b"\x89PNG"
     assert (out / "history.csv").read_text().startswith("epoch,")
@@ -58,7 +58,7 @@ def test_ctrl_c_keeps_the_last_completed_checkpoint(tmp_path, monkeypatch):
     lines = []
     result = run(TrainConfig(model="mlp", epochs=5, out=str(tmp_path), verbose=0), print_fn=lines.append)
     assert result["interrupted"] and result["epochs_completed"] == 1
-    assert load(tmp_path / "checkpoint.npz")["epoch"] == 1
+    assert load(tmp_path / "checkpoint.safetensors")["epoch"] == 1
     assert any(line.startswith("test accuracy") for line in lines)
 
 
@@ -112,9 +112,9 @@ def test_help_and_demo_still_work():
 
 
 def test_checkpoint_loading_of_a_corrupt_run_file(tmp_path):
-    path = tmp_path / "checkpoint.npz"
+    path = tmp_path / "checkpoint.safetensors"
     path.write_bytes(b"PK\x03\x04garbage")
-    with pytest.raises(CheckpointError, match="checkpoint.npz"):
+    with pytest.raises(CheckpointError, match="checkpoint.safetensors"):
         load(path)
 
 
@@ -142,11 +142,11 @@ def test_resume_after_ctrl_c_equals_an_uninterrupted_run(tmp_path, monkeypatch, 
 
     monkeypatch.setattr(model_mod.Model, "_loss_value", interrupt_in_epoch_three)
     assert main(["train", "--model", "mlp", "--epochs", "3", "--out", str(tmp_path / "cut"), "--verbose", "0"]) == 0
-    assert load(tmp_path / "cut" / "checkpoint.npz")["epoch"] == 2
+    assert load(tmp_path / "cut" / "checkpoint.safetensors")["epoch"] == 2
     monkeypatch.setattr(model_mod.Model, "_loss_value", real)
     assert main(["train", "--resume", str(tmp_path / "cut"), "--verbose", "0"]) == 0
     assert "resuming after epoch 2" in capsys.readouterr().out
-    a, b = load(tmp_path / "straight" / "checkpoint.npz"), load(tmp_path / "cut" / "checkpoint.npz")
+    a, b = load(tmp_path / "straight" / "checkpoint.safetensors"), load(tmp_path / "cut" / "checkpoint.safetensors")
     assert a["epoch"] == b["epoch"] == 3
     for key in a["model"]:
         np.testing.assert_array_equal(a["model"][key].numpy(), b["model"][key].numpy())

@@ -74,7 +74,7 @@ _LAZY_SUBPACKAGES = ("data", "fit", "keras", "models", "classic", "explain")
 
 
 def __getattr__(name):
-    if name in ("save", "load"):  # chalkgrad.save / chalkgrad.load: atomic .npz checkpoints
+    if name in ("save", "load"):  # chalkgrad.save / chalkgrad.load: atomic safetensors checkpoints
         from . import serialization
 
         return getattr(serialization, name)

@@ -60,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="output folder (default: ./chalkgrad-runs/<timestamp>)")
     train.add_argument("--no-schedule", action="store_true", help="constant learning rate (no cosine decay)")
     train.add_argument("--resume", default=None, metavar="RUN",
-                       help="continue the run in folder RUN (or from its checkpoint.npz) with its own settings; "
+                       help="continue the run in folder RUN (or from its checkpoint file) with its own settings; "
                             "--epochs may raise the total")
     train.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1,
                        help="0 silent, 1 progress bar, 2 one line per epoch (default: 1)")

@@ -11,14 +11,19 @@ validation split held out of the training data (10%, stratified, drawn with the 
 test accuracy and the confusion matrix. The output folder (default
 ``./chalkgrad-runs/<YYYYmmdd-HHMMSS>``) gets:
 
-* ``checkpoint.npz``: ``{'model': state_dict, 'optimizer': state_dict, 'epoch': n, 'rng': ...,
-  'config': {...}}`` written atomically at the end of *every* epoch (``chalkgrad.load`` reads it);
-* ``model.npz``: the Keras-style model (``chalkgrad.fit.load_model``);
+* ``checkpoint.safetensors``: ``{'model': state_dict, 'optimizer': state_dict, 'epoch': n, 'rng': ...,
+  'config': {...}}`` written atomically at the end of *every* epoch (``chalkgrad.load`` reads it).
+  The weights are the tensors ``model.<key>``, the optimizer state ``optimizer.state.<index>.<name>``
+  (``safetensors.torch.load_file`` opens it); epoch, random state and configuration are JSON in the
+  file's metadata (see :mod:`chalkgrad.serialization`);
+* ``model.safetensors``: the Keras-style model (``chalkgrad.fit.load_model``);
 * ``history.png`` (if matplotlib is installed) and ``history.csv``.
 
 ``--resume RUN_DIR`` (or the checkpoint file) continues an interrupted run exactly where its
 last checkpoint left it (weights, optimizer state, random generator, epoch; the run's own
 settings are used, ``--epochs`` may raise the total): the result equals an uninterrupted run.
+Runs of older chalkgrad versions (``checkpoint.npz``) resume too. A missing, corrupt or edited
+checkpoint raises :class:`TrainError` (one line, exit code 2) naming the file and what is wrong.
 
 Ctrl-C stops after the current batch: the last completed epoch's checkpoint is kept and the
 test accuracy of the current weights is reported. Problems with the data or the options
@@ -72,7 +77,43 @@ class TrainConfig:
     resume: str | None = None
 
 
-_RESUMED_FIELDS = ("dataset", "model", "optimizer", "lr", "seed", "batch_size", "data_root", "schedule")
+CHECKPOINT_NAME = "checkpoint.safetensors"
+_OLD_CHECKPOINT_NAME = "checkpoint.npz"  # runs of chalkgrad before safetensors
+# the settings a resumed run takes from its checkpoint, with the types they must have
+_RESUMED_FIELDS = {"dataset": str, "model": str, "optimizer": str, "lr": (int, float, type(None)), "seed": int,
+                   "batch_size": int, "data_root": (str, type(None)), "schedule": str}
+_CHECKPOINT_ENTRIES = {"model": dict, "optimizer": dict, "epoch": int, "rng": dict, "config": dict}
+
+
+def _one_line(error) -> str:
+    return " ".join(str(error).split())
+
+
+def _checkpoint_in(folder: str) -> str:
+    """The checkpoint file of a run folder (``checkpoint.safetensors``, or an older run's ``checkpoint.npz``)."""
+    path = os.path.join(folder, CHECKPOINT_NAME)
+    old = os.path.join(folder, _OLD_CHECKPOINT_NAME)
+    return old if not os.path.exists(path) and os.path.exists(old) else path
+
+
+def _check_resumable(ck, path: str) -> None:
+    """TrainError naming ``path`` and the entry unless ``ck`` has the entries ``chalkgrad train`` writes."""
+    if not isinstance(ck, dict):
+        raise TrainError(f"--resume {path}: not a checkpoint written by chalkgrad train")
+    for key, kind in _CHECKPOINT_ENTRIES.items():
+        if key not in ck:
+            raise TrainError(f"--resume {path}: not a checkpoint written by chalkgrad train (no entry {key!r})")
+        if isinstance(ck[key], bool) or not isinstance(ck[key], kind):
+            raise TrainError(f"--resume {path}: the entry {key!r} must be a {kind.__name__}, got "
+                             f"{type(ck[key]).__name__} (edited or corrupt checkpoint)")
+    for key, kinds in {**_RESUMED_FIELDS, "epochs": int}.items():
+        value = ck["config"].get(key)
+        if key in ck["config"] and (isinstance(value, bool) or not isinstance(value, kinds)):
+            raise TrainError(f"--resume {path}: the entry 'config.{key}' has the wrong type "
+                             f"{type(value).__name__} (edited or corrupt checkpoint)")
+    for key, value in (("epoch", ck["epoch"]), ("config.seed", ck["config"].get("seed", 0))):
+        if not 0 <= value < 2**63:
+            raise TrainError(f"--resume {path}: the entry {key!r} is out of range ({value})")
 
 
 def _resume_state(config: TrainConfig):
@@ -82,15 +123,16 @@ def _resume_state(config: TrainConfig):
 
     path = config.resume
     if os.path.isdir(path):
-        path = os.path.join(path, "checkpoint.npz")
+        path = _checkpoint_in(path)
     try:
         ck = load(path)
     except FileNotFoundError:
         raise TrainError(f"--resume {config.resume}: no checkpoint at {path}") from None
     except CheckpointError as e:
-        raise TrainError(f"--resume: {e}") from None
-    if not isinstance(ck, dict) or not {"model", "optimizer", "epoch", "rng", "config"} <= set(ck):
-        raise TrainError(f"--resume {path}: not a checkpoint written by chalkgrad train")
+        raise TrainError(f"--resume: {_one_line(e)}") from None
+    except OSError as e:
+        raise TrainError(f"--resume {path}: cannot read the checkpoint ({e.strerror or e})") from None
+    _check_resumable(ck, path)
     saved = ck["config"]
     merged = {k: saved[k] for k in _RESUMED_FIELDS if k in saved}
     merged["epochs"] = config.epochs if config.epochs is not None else saved.get("epochs", ck["epoch"])
@@ -233,16 +275,21 @@ def run(config: TrainConfig, print_fn=print) -> dict:
         model.compile(optimizer=opt_spec, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     except ConfigError as e:
         raise TrainError(str(e)) from None
-    ckpt_path = os.path.join(out, "checkpoint.npz")
+    ckpt_path = os.path.join(out, CHECKPOINT_NAME)
     state = {"epochs_completed": 0}
     base_lr = model.optimizer.param_groups[0]["lr"]
     if ck is not None:
         try:
             model.load_state_dict(ck["model"])
             model.optimizer.load_state_dict(ck["optimizer"])
-        except ChalkgradError as e:
-            raise TrainError(f"--resume: the checkpoint does not fit the model ({e})") from None
-        default_generator.set_state(ck["rng"])
+        except (ChalkgradError, KeyError, TypeError, ValueError, IndexError) as e:
+            raise TrainError(f"--resume {config.resume}: the checkpoint does not fit the model "
+                             f"({_one_line(e)})") from None
+        try:
+            default_generator.set_state(ck["rng"])
+        except (KeyError, TypeError, ValueError, OverflowError) as e:
+            raise TrainError(f"--resume {config.resume}: the entry 'rng' is not a random generator state "
+                             f"({type(e).__name__}: {e})") from None
         state["epochs_completed"] = int(ck["epoch"])
         if state["epochs_completed"] >= config.epochs:
             raise TrainError(f"--resume: the checkpoint already has {state['epochs_completed']} epochs; pass "
@@ -286,8 +333,8 @@ def run(config: TrainConfig, print_fn=print) -> dict:
     print_fn(_confusion_text(cm, names))
     paths = {"checkpoint": ckpt_path if state["epochs_completed"] else None}
     try:
-        model.save(os.path.join(out, "model.npz"), epoch=state["epochs_completed"])
-        paths["model"] = os.path.join(out, "model.npz")
+        model.save(os.path.join(out, "model.safetensors"), epoch=state["epochs_completed"])
+        paths["model"] = os.path.join(out, "model.safetensors")
     except OSError as e:  # pragma: no cover - disk errors
         print_fn(f"warning: could not save the model: {e}")
     if history is not None and history.history:

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import safetensors.numpy
 
 import chalkgrad as cg
 from chalkgrad import models
@@ -25,8 +26,10 @@ def test_round_trip_with_optimizer_and_epoch(tmp_path, build):
     for p in model.parameters():
         p.grad = cg.ones_like(p)
     opt.step()
-    path = tmp_path / "model.npz"
+    path = tmp_path / "model.safetensors"
     models.save_model(model, path, optimizer=opt, epoch=7)
+    names = set(safetensors.numpy.load_file(path))
+    assert {f"weights.{k}" for k in model.state_dict()} | {"optimizer.state.0.exp_avg"} <= names
     fresh_opt_model = models.load_model(path)
     assert params_equal(model, fresh_opt_model) and fresh_opt_model.saved_epoch == 7
     assert fresh_opt_model.zoo_config == model.zoo_config
@@ -50,7 +53,8 @@ def test_keras_model_wrapping_a_zoo_model_saves_whole(tmp_path):
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     x, y = cg.randn(16, 1, 8, 8), cg.randint(0, 10, (16,))
     model.fit(x, y, epochs=1, batch_size=8, verbose=0)
-    model.save(tmp_path / "m.npz")
-    again = fit.load_model(tmp_path / "m.npz")
+    model.save(tmp_path / "m.safetensors")
+    assert set(safetensors.numpy.load_file(tmp_path / "m.safetensors")) >= {f"weights.{k}" for k in model.state_dict()}
+    again = fit.load_model(tmp_path / "m.safetensors")
     assert params_equal(model, again)
     np.testing.assert_allclose(again.predict(x), model.predict(x), rtol=1e-6)

@@ -750,29 +750,36 @@ class Sequential(Model):
 def load_model(path, compile: bool = True) -> Model:  # noqa: A002 - Keras's name
     """Rebuild a model written by ``model.save(path)``: architecture, weights, and (with ``compile``)
     its compile settings and optimizer state. Returns it in training mode."""
-    from ..serialization import _decode, read_header_and_arrays
+    from ..errors import ChalkgradError
+    from ..models.saving import build_from_config, restore_weights
+    from ..serialization import _decode, check_config_sizes, header_mapping, object_entry, read_header_and_arrays
 
     path = os.fspath(path)
     header, arrays = read_header_and_arrays(path)
     if header.get("kind") != _MODEL_KIND:
         raise CheckpointError(f"{path} holds weights or a state dict, not a saved model (written by chalkgrad.save "
                               "or save_weights); rebuild the model in code and use load_weights / load_state_dict")
+    config = header_mapping(header, "model_config", path)  # checked before anything is built
+    check_config_sizes(config, arrays, path, "model_config")
+    cc = header_mapping(header, "compile_config", path, required=False)
     obj = _decode(header["object"], arrays, path)
+    weights = object_entry(obj, "weights", path, dict, "a mapping of weights")
     try:
-        config = header["model_config"]
-        if isinstance(config, dict) and config.get("class_name") == "Model" and "zoo" in config:
-            from ..models.saving import build_from_config
-
-            model = Model(build_from_config(config["zoo"], path))
+        if config.get("class_name") == "Model" and "zoo" in config:
+            model = Model(build_from_config(config["zoo"], path, key="model_config.zoo"))
         else:
             model = Sequential.from_config(config)
-    except (KeyError, TypeError) as e:
-        raise CheckpointError(f"{path}: the saved architecture is malformed ({e})") from None
-    model.load_state_dict(obj["weights"])
-    cc = header.get("compile_config")
+    except (KeyError, TypeError, ValueError, AttributeError, ChalkgradError, MemoryError) as e:
+        raise CheckpointError(f"{path}: the architecture in header key 'model_config' is malformed "
+                              f"({type(e).__name__}: {e})") from None
+    restore_weights(model, weights, path)
     if compile and cc and cc.get("loss") and cc.get("optimizer") is not None:
-        model.compile(optimizer=cc["optimizer"], loss=cc["loss"], metrics=cc.get("metrics") or [])
-        if "optimizer" in obj:
-            model._ensure_optimizer().load_state_dict(obj["optimizer"])
-    model.saved_epoch = obj.get("epoch")
+        try:
+            model.compile(optimizer=cc["optimizer"], loss=cc["loss"], metrics=cc.get("metrics") or [])
+            if "optimizer" in obj:
+                model._ensure_optimizer().load_state_dict(obj["optimizer"])
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError, ChalkgradError) as e:
+            raise CheckpointError(f"{path}: the header key 'compile_config' or the entry 'optimizer' does not fit "
+                                  f"the model ({type(e).__name__}: {e})") from None
+    model.saved_epoch = object_entry(obj, "epoch", path, int, "an integer", required=False)
     return model
