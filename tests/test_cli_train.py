@@ -184,7 +184,7 @@ def test_epoch_metrics_come_from_the_held_out_validation_split_not_the_test_set(
     assert text.count("test accuracy") == 1 and text.index("test accuracy") > text.index("Epoch 2/2")
     last = (out / "history.csv").read_text().strip().splitlines()
     header, row = last[0].split(","), last[-1].split(",")
-    model = fit.load_model(out / "model.npz")  # the weights at the end of the last epoch
+    model = fit.load_model(out / "model.safetensors")  # the weights at the end of the last epoch
     val_loss, val_acc = model.evaluate(xval, yval, verbose=0)
     assert float(row[header.index("val_accuracy")]) == pytest.approx(val_acc, abs=1e-9)
     assert float(row[header.index("val_loss")]) == pytest.approx(val_loss, rel=1e-5)
