@@ -1,0 +1,155 @@
+"""Layers exported whole: one ONNX operator for the layer instead of the ops it runs.
+
+* ``RNN``/``LSTM``/``GRU`` -> ONNX ``RNN``/``LSTM``/``GRU``, one node per layer (both directions in one).
+  chalkgrad runs a layer as a fused NumPy loop (``ops/rnn.py``) fed by a precomputed input
+  projection, which has no op-by-op form to trace; ONNX has the same recurrences as operators,
+  so the layer maps to them and runtimes use their own fused kernels. The gate blocks are
+  reordered: chalkgrad (as torch) stacks LSTM gates i, f, g, o and GRU gates r, z, n; ONNX wants
+  i, o, f, c and z, r, h. torch's GRU is ONNX's ``linear_before_reset=1`` variant
+  (n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))). The reordered weights are new initializers
+  named ``<layer>.onnx_W_l<k>``, ``onnx_R_l<k>``, ``onnx_B_l<k>``.
+* ``BatchNorm1d``/``BatchNorm2d`` in eval mode -> ``BatchNormalization`` with the running statistics.
+* ``Embedding`` -> ``Gather`` of the weight rows at the (int64) input indices.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ExportError
+from ..nn.normalization import _BatchNorm
+from ..nn.rnn import RNNBase
+from ..nn.sparse import Embedding
+
+#: chalkgrad's gate blocks, in the order ONNX stacks them.
+_GATE_ORDER = {"LSTM": (0, 3, 1, 2), "GRU": (1, 0, 2), "RNN": (0,)}
+_ACTIVATIONS = {"tanh": "Tanh", "sigmoid": "Sigmoid", "relu": "Relu"}
+
+
+def whole(module) -> bool:
+    """Is ``module`` exported as one operator (so the ops inside it are not traced)?"""
+    if isinstance(module, RNNBase | Embedding):
+        return True
+    return isinstance(module, _BatchNorm) and module.running_mean is not None and not module.training
+
+
+def convert(g, node):
+    """Emit the nodes for a module recorded whole; returns the names of its outputs in order."""
+    module = node.module
+    if isinstance(module, RNNBase):
+        return _recurrent(g, node)
+    if isinstance(module, Embedding):
+        return _embedding(g, node)
+    return _batch_norm(g, node)
+
+
+def _error(node, detail):
+    return ExportError(f"{node.where()}: {detail}")
+
+
+def _batch_norm(g, node):
+    m = node.module
+    x = node.inputs[0]
+    dt = x.dtype
+    c = m.num_features
+    scale = g.value(m.weight) if m.weight is not None else g.const(np.ones(c, dtype=dt), g._prefix() + "ones")
+    bias = g.value(m.bias) if m.bias is not None else g.const(np.zeros(c, dtype=dt), g._prefix() + "zeros")
+    mean, var = g.value(m.running_mean), g.value(m.running_var)
+    if m.running_mean.dtype != dt:
+        mean, var = (g.add("Cast", [v], to=_onnx_type(dt)) for v in (mean, var))
+    return [g.add("BatchNormalization", [g.value(x), scale, bias, mean, var], epsilon=float(m.eps))]
+
+
+def _onnx_type(dtype):
+    from .graph import onnx_dtype
+
+    return onnx_dtype(dtype)
+
+
+def _embedding(g, node):
+    m = node.module
+    if m.max_norm is not None:
+        raise _error(node, "Embedding with max_norm (renormalizes rows in place) has no ONNX mapping")
+    indices = node.inputs[0]
+    name = g.value(indices)
+    if indices.dtype != np.int64:
+        name = g.add("Cast", [name], to=_onnx_type(np.int64))
+    return [g.add("Gather", [g.value(m.weight), name], axis=0)]
+
+
+def _reordered(w, mode, hidden):
+    """The gate blocks of ``w`` (G·H, ...) in ONNX's order."""
+    blocks = [w[k * hidden:(k + 1) * hidden] for k in _GATE_ORDER[mode]]
+    return np.concatenate(blocks, axis=0)
+
+
+def _recurrent(g, node):
+    m = node.module
+    args = list(node.inputs) + [None, None]
+    x, hx, lengths = args[0], args[1], args[2]
+    if lengths is not None:
+        raise _error(node, f"{m.mode} with lengths= (variable-length sequences) has no ONNX mapping here")
+    if any(callable(a) for a in m.acts):
+        raise _error(node, f"{m.mode} with a Python function as activation has no ONNX mapping")
+    acts = []
+    for a in m.acts:
+        if a not in _ACTIVATIONS:
+            raise _error(node, f"{m.mode} activation {a!r} has no ONNX mapping (tanh, sigmoid or relu)")
+        acts.append(_ACTIVATIONS[a])
+    mode, hidden, dirs = m.mode, m.hidden_size, 2 if m.bidirectional else 1
+    lstm = mode == "LSTM"
+    dt = x.dtype
+    seq = g.value(x)
+    unbatched = x.ndim == 2
+    if unbatched:
+        seq = g.unsqueeze(seq, [1])
+    elif m.batch_first:
+        seq = g.transpose(seq, (1, 0, 2))
+    h0 = c0 = None
+    if hx is not None:
+        h0, c0 = (hx[0], hx[1]) if lstm else (hx, None)
+        h0 = g.value(h0) if not unbatched else g.unsqueeze(g.value(h0), [1])
+        if c0 is not None:
+            c0 = g.value(c0) if not unbatched else g.unsqueeze(g.value(c0), [1])
+    finals_h, finals_c = [], []
+    for k in range(m.num_layers):
+        ws, rs, bs = [], [], []
+        for d in range(dirs):
+            w_ih, w_hh, b_ih, b_hh = (None if t is None else t.data for t in m._weights(k * dirs + d))
+            ws.append(_reordered(w_ih, mode, hidden))
+            rs.append(_reordered(w_hh, mode, hidden))
+            zeros = np.zeros(w_ih.shape[0], dtype=w_ih.dtype)
+            b_ih = zeros if b_ih is None else b_ih
+            b_hh = zeros if b_hh is None else b_hh
+            bs.append(np.concatenate([_reordered(b_ih, mode, hidden), _reordered(b_hh, mode, hidden)]))
+        prefix = f"{node.path}." if node.path else ""
+        names = [g.const(np.stack(v).astype(dt), f"{prefix}onnx_{what}_l{k}") for v, what in
+                 ((ws, "W"), (rs, "R"), (bs, "B"))]
+        inputs = names + [""]  # no sequence_lens: every sequence has the full length
+        extra = {}
+        if h0 is not None:
+            rows = (g.ints([k * dirs], "starts"), g.ints([(k + 1) * dirs], "ends"), g.ints([0], "axes"))
+            inputs.append(g.add("Slice", [h0, *rows]))
+            if lstm:
+                inputs.append(g.add("Slice", [c0, *rows]))
+        if mode == "GRU":
+            extra["linear_before_reset"] = 1
+        outs = g.add(mode, inputs, 3 if lstm else 2, hidden_size=hidden, activations=acts * dirs,
+                     direction="bidirectional" if dirs == 2 else "forward", **extra)
+        y, y_h = outs[0], outs[1]
+        finals_h.append(y_h)
+        if lstm:
+            finals_c.append(outs[2])
+        # Y is (T, D, B, H): make it (T, B, D·H), the next layer's input
+        seq = g.reshape(g.transpose(y, (0, 2, 1, 3)), [0, 0, -1])
+    h_n = finals_h[0] if len(finals_h) == 1 else g.add("Concat", finals_h, axis=0)
+    c_n = None
+    if lstm:
+        c_n = finals_c[0] if len(finals_c) == 1 else g.add("Concat", finals_c, axis=0)
+    if unbatched:
+        seq = g.squeeze(seq, [1])
+        h_n = g.squeeze(h_n, [1])
+        c_n = g.squeeze(c_n, [1]) if lstm else None
+    elif m.batch_first:
+        seq = g.transpose(seq, (1, 0, 2))
+    return [seq, h_n, c_n] if lstm else [seq, h_n]
