@@ -10,6 +10,10 @@
   named ``<layer>.onnx_W_l<k>``, ``onnx_R_l<k>``, ``onnx_B_l<k>``.
 * ``BatchNorm1d``/``BatchNorm2d`` in eval mode -> ``BatchNormalization`` with the running statistics.
 * ``Embedding`` -> ``Gather`` of the weight rows at the (int64) input indices.
+* ``MaxPool2d(return_indices=True)`` -> ``MaxPool`` with its ``Indices`` output, and ``MaxUnpool2d`` ->
+  ``MaxUnpool``. chalkgrad's indices count within each (n, c) plane, as torch's do; ONNX's count over
+  the whole tensor. The pair is consistent inside the file (an unpool reads what the pool wrote), but
+  the indices themselves, as a graph output, differ from chalkgrad's.
 """
 
 from __future__ import annotations
@@ -17,7 +21,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ExportError
+from ..nn.functional.pooling import _ops_params, pool_geometry
 from ..nn.normalization import _BatchNorm
+from ..nn.pooling import MaxPool2d, MaxUnpool2d
 from ..nn.rnn import RNNBase
 from ..nn.sparse import Embedding
 
@@ -28,8 +34,10 @@ _ACTIVATIONS = {"tanh": "Tanh", "sigmoid": "Sigmoid", "relu": "Relu"}
 
 def whole(module) -> bool:
     """Is ``module`` exported as one operator (so the ops inside it are not traced)?"""
-    if isinstance(module, RNNBase | Embedding):
+    if isinstance(module, RNNBase | Embedding | MaxUnpool2d):
         return True
+    if isinstance(module, MaxPool2d):
+        return bool(module.return_indices)
     return isinstance(module, _BatchNorm) and module.running_mean is not None and not module.training
 
 
@@ -40,6 +48,10 @@ def convert(g, node):
         return _recurrent(g, node)
     if isinstance(module, Embedding):
         return _embedding(g, node)
+    if isinstance(module, MaxPool2d):
+        return _max_pool_with_indices(g, node)
+    if isinstance(module, MaxUnpool2d):
+        return _max_unpool(g, node)
     return _batch_norm(g, node)
 
 
@@ -125,7 +137,7 @@ def _recurrent(g, node):
         prefix = f"{node.path}." if node.path else ""
         names = [g.const(np.stack(v).astype(dt), f"{prefix}onnx_{what}_l{k}") for v, what in
                  ((ws, "W"), (rs, "R"), (bs, "B"))]
-        inputs = names + [""]  # no sequence_lens: every sequence has the full length
+        inputs = [seq, *names, ""]  # no sequence_lens: every sequence has the full length
         extra = {}
         if h0 is not None:
             rows = (g.ints([k * dirs], "starts"), g.ints([(k + 1) * dirs], "ends"), g.ints([0], "axes"))
@@ -153,3 +165,38 @@ def _recurrent(g, node):
     elif m.batch_first:
         seq = g.transpose(seq, (1, 0, 2))
     return [seq, h_n, c_n] if lstm else [seq, h_n]
+
+
+def _max_pool_with_indices(g, node):
+    m = node.module
+    x = node.inputs[0]
+    if x.ndim != 4:
+        raise _error(node, f"MaxPool2d(return_indices=True) on an unbatched input of shape {tuple(x.shape)} has no "
+                           "ONNX mapping here; give a batch dimension")
+    _, k, s, p, d, out = pool_geometry("MaxPool2d", x.shape, 2, m.kernel_size, m.stride, m.padding, m.dilation,
+                                       m.ceil_mode)
+    (kh, kw), (sh, sw, pt, pb, pl, pr, dh, dw), _ = _ops_params(tuple(x.shape[2:]), k, s, p, d, out[2:])
+    return g.add("MaxPool", [g.value(x)], 2, kernel_shape=[kh, kw], strides=[sh, sw], pads=[pt, pl, pb, pr],
+                 dilations=[dh, dw])
+
+
+def _max_unpool(g, node):
+    """MaxUnpool with the output shape (N, C) of the input and (H, W) of the traced output (any batch size)."""
+    x, indices = node.inputs[0], node.inputs[1]
+    out = node.outputs[0]
+    if x.ndim != 4:
+        raise _error(node, f"MaxUnpool2d on an unbatched input of shape {tuple(x.shape)} has no ONNX mapping here")
+    m = node.module
+    k = _pair(m.kernel_size)
+    s = _pair(m.stride if m.stride is not None else m.kernel_size)
+    p = _pair(m.padding)
+    lead = g.add("Slice", [g.add("Shape", [g.value(x)]), g.ints([0], "starts"), g.ints([2], "ends")])
+    shape = g.add("Concat", [lead, g.ints(out.shape[2:], "size")], axis=0)
+    return [g.add("MaxUnpool", [g.value(x), g.value(indices), shape], kernel_shape=list(k), strides=list(s),
+                  pads=[p[0], p[1], p[0], p[1]])]
+
+
+def _pair(v):
+    if isinstance(v, (tuple, list)):
+        return tuple(int(a) for a in (v * 2 if len(v) == 1 else v))
+    return (int(v), int(v))
