@@ -54,14 +54,13 @@ def _as_inputs(example_input) -> tuple:
 
 
 def _changed(x: Tensor) -> Tensor:
-    """The same shape and dtype with other values (for the second trace)."""
+    """The same shape, dtype and set of values, shuffled (for the second trace; valid wherever x was)."""
     data = x.data
-    if data.dtype.kind == "f":
-        return Tensor(data * 1.5 + 0.25)
-    if data.dtype.kind in "iu" and data.size:
-        top = int(data.max())
-        return Tensor((data + 1) % (top + 1) if top > 0 else data)
-    return Tensor(~data if data.dtype.kind == "b" else data)
+    rng = np.random.default_rng(12345)
+    shuffled = rng.permutation(data.reshape(-1)).reshape(data.shape)
+    if data.dtype.kind == "f" and np.array_equal(shuffled, data):
+        shuffled = data * 1.5 + 0.25
+    return Tensor(shuffled)
 
 
 def _names(given, count: int, default: str, what: str) -> list:
@@ -97,7 +96,7 @@ def _check_constants(first, second, known_first: set, known_second: set) -> None
         raise ExportError("onnx.export: the model runs different ops for inputs of the same shape (control flow "
                           "that depends on the values); only a fixed sequence of ops can be exported")
     for a, b in zip(first.nodes, second.nodes):
-        for xa, xb in zip(a.inputs, b.inputs):
+        for xa, xb in zip(trace.flatten_inputs(a.inputs), trace.flatten_inputs(b.inputs)):
             fixed_a = not isinstance(xa, Tensor) or id(xa) not in known_first
             fixed_b = not isinstance(xb, Tensor) or id(xb) not in known_second
             if fixed_a and fixed_b and not _same(xa, xb):
@@ -178,6 +177,10 @@ def export(model, example_input, path, input_names=None, output_names=None, dyna
     g.taken.update(in_names + out_names)
     for x, name in zip(args, in_names):
         g.bind(x, name)
+        axes = _dynamic(dynamic_axes, name, x.ndim)
+        if axes and g.dynamic_batch is None:
+            axis = min(axes)
+            g.dynamic_batch = (name, axis, x.shape[axis])
     for node in first.nodes:
         g.node = node
         if node.kind == "module":

@@ -34,7 +34,8 @@ class Builder:
         self.names: dict = {}  # id(tensor) -> value name
         self.taken: set = set()
         self.node = None  # the recorded Node being translated (for naming and messages)
-        self.trace_ids: set = set()
+        #: (input name, axis, traced size) of the first dynamic input axis, or None
+        self.dynamic_batch = None
 
     # ---------------------------------------------------------------- names
     def unique(self, hint: str) -> str:
@@ -68,13 +69,28 @@ class Builder:
             if key is not None:
                 self.names[id(x)] = self.const(x.data, key, exact=True)
                 return self.names[id(x)]
-            name = self.const(x.data, self._prefix() + "const")
+            name = self._filled(x.data) or self.const(x.data, self._prefix() + "const")
             self.names[id(x)] = name
             return name
         arr = np.asarray(x)
         if dtype is not None and arr.dtype.kind != "b":
             arr = arr.astype(dtype)
         return self.const(arr, self._prefix() + "const")
+
+    def _filled(self, arr) -> str | None:
+        """A constant filled with one value whose first dimension is the dynamic batch size (a zero initial
+        state, say) is made at run time with the input's batch size; None for any other constant."""
+        if self.dynamic_batch is None or arr.ndim == 0 or arr.size < 2:
+            return None
+        source, axis, size = self.dynamic_batch
+        flat = arr.reshape(-1)
+        if arr.shape[0] != size or not (flat == flat[0]).all():
+            return None
+        batch = self.add("Slice", [self.add("Shape", [source]), self.ints([axis], "starts"),
+                                   self.ints([axis + 1], "ends")])
+        shape = self.add("Concat", [batch, self.ints(arr.shape[1:], "shape")], axis=0)
+        fill = numpy_helper.from_array(flat[:1].copy(), "value")
+        return self.add("ConstantOfShape", [shape], value=fill)
 
     def const(self, array, hint: str = "const", exact: bool = False) -> str:
         """Add ``array`` as an initializer; returns its name (``hint`` itself when ``exact``)."""

@@ -62,6 +62,14 @@ def flatten_outputs(value) -> list:
     return []
 
 
+def flatten_inputs(values) -> list:
+    """The arguments of a recorded node with tuples and lists opened (an LSTM's ``(h0, c0)``)."""
+    out = []
+    for v in values:
+        out.extend(flatten_inputs(v) if isinstance(v, (tuple, list)) else [v])
+    return out
+
+
 def record(model, args: tuple, whole) -> tuple[Trace, object]:
     """Run ``model(*args)`` once without grad and return (the trace, the output)."""
     trace = Trace()
@@ -88,7 +96,7 @@ def record(model, args: tuple, whole) -> tuple[Trace, object]:
         path, mod, is_whole, call_args = stack.pop()
         if is_whole:
             outs = flatten_outputs(out)
-            trace.keep.extend(x for x in call_args if isinstance(x, Tensor))
+            trace.keep.extend(x for x in flatten_inputs(call_args) if isinstance(x, Tensor))
             trace.keep.extend(outs)
             trace.nodes.append(Node("module", module, tuple(call_args), {}, outs, path, module))
 
