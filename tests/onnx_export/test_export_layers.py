@@ -15,9 +15,7 @@ import chalkgrad.nn.functional as F
 from chalkgrad import nn
 from chalkgrad.errors import ChalkgradError, ConfigError, ExportError
 
-from .helpers import check_export, onnx, randn, run_onnx
-
-from chalkgrad.onnx import export  # noqa: E402,I001
+from .helpers import check_export, export, onnx, randn, run_onnx
 
 
 class Custom(nn.Module):

@@ -356,7 +356,7 @@ def _matmul(g, node):
 
 @converts(linalg.Linear)
 def _linear(g, node):
-    x, w = node.inputs[0], node.inputs[1]
+    x = node.inputs[0]
     has_bias = len(node.inputs) > 2 and node.inputs[2] is not None
     names = [_in(g, node, i) for i in range(3 if has_bias else 2)]
     if x.ndim == 2:
