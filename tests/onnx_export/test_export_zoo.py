@@ -57,7 +57,7 @@ def test_zoo_model(name, tmp_path):
     build, shape = ZOO[name]
     cg.manual_seed(0)
     model = build()
-    proto = check_export(model, randn(*shape), tmp_path)
+    proto = check_export(model, randn(*shape), tmp_path, other_batch=1)
     initializers = {t.name for t in proto.graph.initializer}
     state = set(model.state_dict())
     assert initializers & state, "parameters are stored under their state_dict names"
