@@ -23,6 +23,7 @@ CASES = {
                                               nn.MaxPool2d(3, 2, padding=1, ceil_mode=True),
                                               nn.AvgPool2d(2, ceil_mode=True, count_include_pad=False),
                                               nn.Upsample(scale_factor=2, mode="bilinear"), nn.Hardswish(),
+                                              nn.Upsample(scale_factor=2), nn.AdaptiveAvgPool2d((6, 6)),
                                               nn.Flatten(), nn.Linear(4 * 6 * 6, 2)), (2, 2, 11, 11)),
 }
 

@@ -220,7 +220,22 @@ OPERATORS = {
     "Cast": lambda x, to: x.to(_np_dtype(to)) if isinstance(x, Tensor) else _const(x).astype(_np_dtype(to)),
     "Shape": lambda x, start=0, end=None: np.asarray(x.shape[start:end], dtype=np.int64),
     "ConstantOfShape": lambda s, value=None: _constant_of_shape(s, value),
+    "Resize": lambda x, roi=None, scales=None, sizes=None, **attrs: _resize(x, scales, sizes, attrs),
 }
+
+
+def _resize(x, scales, sizes, attrs):
+    """Nearest-neighbour Resize as export writes it (asymmetric coordinates, floor)."""
+    mode = attrs.get("mode", b"nearest")
+    mode = mode.decode() if isinstance(mode, bytes) else mode
+    ctm = attrs.get("coordinate_transformation_mode", b"half_pixel")
+    ctm = ctm.decode() if isinstance(ctm, bytes) else ctm
+    if mode != "nearest" or ctm != "asymmetric":
+        raise NotImplementedError(f"Resize with mode={mode!r}, coordinate_transformation_mode={ctm!r}")
+    if sizes is not None:
+        return F.interpolate(x, size=tuple(_ints(sizes)[2:]), mode="nearest")
+    factors = [float(v) for v in _const(scales).reshape(-1)[2:]]
+    return F.interpolate(x, scale_factor=tuple(factors), mode="nearest")
 
 
 def _unsqueeze(x, axes):

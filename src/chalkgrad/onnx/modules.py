@@ -14,6 +14,8 @@
   ``MaxUnpool``. chalkgrad's indices count within each (n, c) plane, as torch's do; ONNX's count over
   the whole tensor. The pair is consistent inside the file (an unpool reads what the pool wrote), but
   the indices themselves, as a graph output, differ from chalkgrad's.
+* ``Upsample(mode='nearest')`` with integer scale factors -> ``Resize`` (nearest, asymmetric, floor), which
+  works for any input size. Other resizes are traced: a product with a fixed interpolation matrix.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from ..nn.normalization import _BatchNorm
 from ..nn.pooling import MaxPool2d, MaxUnpool2d
 from ..nn.rnn import RNNBase
 from ..nn.sparse import Embedding
+from ..nn.upsampling import Upsample
 
 #: chalkgrad's gate blocks, in the order ONNX stacks them.
 _GATE_ORDER = {"LSTM": (0, 3, 1, 2), "GRU": (1, 0, 2), "RNN": (0,)}
@@ -38,6 +41,9 @@ def whole(module) -> bool:
         return True
     if isinstance(module, MaxPool2d):
         return bool(module.return_indices)
+    if isinstance(module, Upsample):
+        return module.mode == "nearest" and module.scale_factor is not None and all(
+            float(f).is_integer() for f in _as_tuple(module.scale_factor))
     return isinstance(module, _BatchNorm) and module.running_mean is not None and not module.training
 
 
@@ -52,6 +58,8 @@ def convert(g, node):
         return _max_pool_with_indices(g, node)
     if isinstance(module, MaxUnpool2d):
         return _max_unpool(g, node)
+    if isinstance(module, Upsample):
+        return _resize_nearest(g, node)
     return _batch_norm(g, node)
 
 
@@ -200,3 +208,18 @@ def _pair(v):
     if isinstance(v, (tuple, list)):
         return tuple(int(a) for a in (v * 2 if len(v) == 1 else v))
     return (int(v), int(v))
+
+
+def _as_tuple(v):
+    return tuple(v) if isinstance(v, (tuple, list)) else (v,)
+
+
+def _resize_nearest(g, node):
+    """Nearest-neighbour upsampling by integer factors: source index ⌊dst / s⌋."""
+    x = node.inputs[0]
+    n = x.ndim - 2
+    factors = _as_tuple(node.module.scale_factor)
+    factors = factors * n if len(factors) == 1 else factors
+    scales = g.const(np.asarray([1.0, 1.0, *factors], dtype=np.float32), g._prefix() + "scales")
+    return [g.add("Resize", [g.value(x), "", scales], mode="nearest", coordinate_transformation_mode="asymmetric",
+                  nearest_mode="floor")]

@@ -202,9 +202,12 @@ def _reduce(g, node):
     fn = node.target
     op = ("ReduceMax" if node.params["is_max"] else "ReduceMin") if isinstance(fn, reduce.Extreme) \
         else _REDUCE[type(fn)]
-    axes = node.params["axes"]
+    axes = tuple(node.params["axes"])
     if not axes:
         return g.add("Identity", [_in(g, node)])
+    ndim = node.inputs[0].ndim
+    if op == "ReduceMean" and node.params["keepdims"] and ndim >= 3 and axes == tuple(range(2, ndim)):
+        return g.add("GlobalAveragePool", [_in(g, node)])  # the mean of each (n, c) feature map
     return g.reduce(op, _in(g, node), axes, node.params["keepdims"])
 
 
