@@ -3,7 +3,7 @@
 ``chalkgrad.onnx.export(model, example_input, path, input_names=None, output_names=None,
 dynamic_axes=None, opset_version=17)`` traces one forward pass and writes an ONNX file that
 onnxruntime, Netron and other tools open; ``chalkgrad.onnx.load(path)`` reads such a file back
-as a chalkgrad module (feed-forward operators). See docs/onnx.md for what maps to what.
+as a chalkgrad module. See docs/onnx.md for what maps to what.
 
 Modules: ``trace`` (recording the ops of a forward pass), ``ops`` (one converter per op),
 ``modules`` (layers exported whole: recurrent layers, batch norm, embeddings), ``graph``

@@ -5,8 +5,9 @@ The result, an :class:`OnnxModule`, runs the graph's nodes in order with chalkgr
 differentiable and trainable. Float initializers with ``state_dict``-style names
 (``features.0.weight``) become Parameters under the same names (inside plain container
 modules), so ``state_dict()`` keys match the exporting model's; other initializers (constants,
-integer shapes) are kept as arrays. Recurrent operators, ``MaxUnpool`` and anything outside the
-table below raise a :class:`~chalkgrad.errors.CheckpointError` naming the node and the operator.
+integer shapes) are kept as arrays. ``MaxUnpool``, pooling indices and anything outside the table
+below raise a :class:`~chalkgrad.errors.CheckpointError` naming the node and the operator. The
+recurrent operators (``RNN``, ``LSTM``, ``GRU``) run step by step with tensor ops, in ONNX's gate order.
 """
 
 from __future__ import annotations
@@ -238,6 +239,71 @@ def _resize(x, scales, sizes, attrs):
     return F.interpolate(x, scale_factor=tuple(factors), mode="nearest")
 
 
+_GATE_FUNCTIONS = {"Sigmoid": ew.sigmoid, "Tanh": ew.tanh, "Relu": ew.relu}
+
+
+def _recurrent(op: str):
+    """ONNX's RNN/LSTM/GRU (layout 0: X (T, B, I)) -> (Y (T, D, B, H), Y_h (D, B, H)[, Y_c])."""
+    defaults = {"RNN": ["Tanh"], "LSTM": ["Sigmoid", "Tanh", "Tanh"], "GRU": ["Sigmoid", "Tanh"]}[op]
+
+    def run(x, w, r, b=None, seq_lens=None, h0=None, c0=None, p=None, *, hidden_size, direction=b"forward",
+            activations=None, linear_before_reset=0, layout=0, **unsupported):
+        direction = direction.decode() if isinstance(direction, bytes) else direction
+        if unsupported or layout or seq_lens is not None or p is not None:
+            raise NotImplementedError(f"{op} with sequence_lens, peepholes, layout=1 or {sorted(unsupported)}")
+        names = [a.decode() if isinstance(a, bytes) else a for a in (activations or defaults * w.shape[0])]
+        if any(a not in _GATE_FUNCTIONS for a in names):
+            raise NotImplementedError(f"{op} activations {names}")
+        steps, batch, hid = x.shape[0], x.shape[1], int(hidden_size)
+        ys, hs, cs = [], [], []
+        for d in range(w.shape[0]):
+            acts = [_GATE_FUNCTIONS[a] for a in names[d * len(defaults):(d + 1) * len(defaults)]]
+            bias = b[d] if b is not None else None
+            wb, rb = (None, None) if bias is None else (bias[:bias.shape[0] // 2], bias[bias.shape[0] // 2:])
+            zeros = Tensor._wrap(np.zeros((batch, hid), dtype=x.dtype))
+            h = zeros if h0 is None else h0[d]
+            c = zeros if c0 is None else c0[d]
+            order = range(steps - 1, -1, -1) if direction == "reverse" or d == 1 else range(steps)
+            outs = {}
+            for t in order:
+                xw = matmul(x[t], w[d].transpose(0, 1)) + (wb if wb is not None else 0.0)
+                hr = matmul(h, r[d].transpose(0, 1)) + (rb if rb is not None else 0.0)
+                h, c = _cell(op, acts, xw, hr, h, c, r[d], rb, hid, linear_before_reset)
+                outs[t] = h
+            ys.append(shape.stack([outs[t] for t in range(steps)], 0))
+            hs.append(h)
+            cs.append(c)
+        y = shape.stack(ys, 1)
+        return (y, shape.stack(hs, 0), shape.stack(cs, 0)) if op == "LSTM" else (y, shape.stack(hs, 0))
+    return run
+
+
+def _cell(op, acts, xw, hr, h, c, r, rb, hid, linear_before_reset):
+    """One step in ONNX's gate order: LSTM i, o, f, c; GRU z, r, h; RNN one gate."""
+    def part(v, k):
+        return v[:, k * hid:(k + 1) * hid]
+
+    if op == "RNN":
+        return acts[0](xw + hr), c
+    if op == "LSTM":
+        a = xw + hr
+        i, o, f = acts[0](part(a, 0)), acts[0](part(a, 1)), acts[0](part(a, 2))
+        c = f * c + i * acts[1](part(a, 3))
+        return o * acts[2](c), c
+    z = acts[0](part(xw, 0) + part(hr, 0))
+    reset = acts[0](part(xw, 1) + part(hr, 1))
+    if linear_before_reset:
+        cand = acts[1](part(xw, 2) + reset * part(hr, 2))
+    else:
+        rh = matmul(reset * h, r[2 * hid:].transpose(0, 1)) + (rb[2 * hid:] if rb is not None else 0.0)
+        cand = acts[1](part(xw, 2) + rh)
+    return (1.0 - z) * cand + z * h, c
+
+
+for _op in ("RNN", "LSTM", "GRU"):
+    OPERATORS[_op] = _recurrent(_op)
+
+
 def _unsqueeze(x, axes):
     out = x
     for a in sorted(a % (x.ndim + len(axes)) for a in axes):
@@ -279,10 +345,13 @@ class OnnxModule(nn.Module):
         self.input_names = [i.name for i in graph.input if i.name not in initializer_names]
         self.output_names = [o.name for o in graph.output]
         self._nodes = [(n.name or n.op_type, n.op_type, list(n.input), list(n.output), _attrs(n)) for n in graph.node]
-        for name, op, *_ in self._nodes:
+        for name, op, _, outs, _ in self._nodes:
             if op not in OPERATORS:
                 raise CheckpointError(f"onnx.load: node '{name}' uses operator {op}, which chalkgrad cannot import "
                                       f"(supported: {', '.join(sorted(OPERATORS))})")
+            if op == "MaxPool" and len(outs) > 1 and outs[1]:
+                raise CheckpointError(f"onnx.load: node '{name}' (MaxPool): MaxPool with an indices output is not "
+                                      "supported")
 
     def _attach(self, key: str, arr) -> None:
         *path, leaf = key.split(".")
@@ -319,7 +388,8 @@ class OnnxModule(nn.Module):
                 result = OPERATORS[op](*args, **attrs)
             except NotImplementedError as e:
                 raise CheckpointError(f"onnx.load: node '{node_name}' ({op}): {e} is not supported") from None
-            values[outs[0]] = result
+            for out_name, value in zip(outs, result if isinstance(result, tuple) else (result,)):
+                values[out_name] = value
         results = [_as_tensor(values[o]) for o in self.output_names]
         return results[0] if len(results) == 1 else tuple(results)
 
