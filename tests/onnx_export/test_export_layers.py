@@ -224,6 +224,8 @@ def test_value_computed_outside_the_ops_is_refused(tmp_path):
 def test_bad_arguments(tmp_path):
     model = nn.Linear(3, 2)
     x = cg.randn(1, 3)
+    with pytest.raises(ConfigError, match="model must be a chalkgrad.nn.Module, got function"):
+        export(lambda t: t, x, tmp_path / "x.onnx")
     with pytest.raises(ConfigError, match="opset_version must be between 17 and 21, got 11"):
         export(model, x, tmp_path / "x.onnx", opset_version=11)
     with pytest.raises(ConfigError, match=r"input_names must be 1 distinct non-empty strings.*\['a', 'b'\]"):

@@ -10,7 +10,7 @@ import chalkgrad as cg
 from chalkgrad import models, nn
 from chalkgrad.errors import CheckpointError
 
-from .helpers import export, onnx, randn
+from .helpers import export, randn
 
 CASES = {
     "mlp": (lambda: nn.Sequential(nn.Linear(6, 8), nn.GELU(), nn.LayerNorm(8), nn.Dropout(0.1), nn.Linear(8, 3),
@@ -79,4 +79,3 @@ def test_unsupported_operator_is_named(tmp_path):
     (tmp_path / "junk.onnx").write_bytes(b"not a model")
     with pytest.raises(CheckpointError, match="cannot read .*junk.onnx' as an ONNX model"):
         cg.onnx.load(tmp_path / "junk.onnx")
-    assert onnx is not None

@@ -20,6 +20,7 @@ import tempfile
 import numpy as np
 
 from ..errors import ConfigError, ExportError, ShapeError
+from ..nn.module import Module
 from ..tensor import Tensor
 from . import modules, trace
 from .ops import CONVERTERS
@@ -148,6 +149,8 @@ def export(model, example_input, path, input_names=None, output_names=None, dyna
 
     from .graph import Builder, value_info
 
+    if not isinstance(model, Module):
+        raise ConfigError(f"onnx.export: model must be a chalkgrad.nn.Module, got {type(model).__name__}")
     if not MIN_OPSET <= int(opset_version) <= MAX_OPSET:
         raise ConfigError(f"onnx.export: opset_version must be between {MIN_OPSET} and {MAX_OPSET}, "
                           f"got {opset_version}")

@@ -73,7 +73,7 @@ def flatten_inputs(values) -> list:
 def record(model, args: tuple, whole) -> tuple[Trace, object]:
     """Run ``model(*args)`` once without grad and return (the trace, the output)."""
     trace = Trace()
-    stack = []  # (path, module, recorded whole?)
+    stack = []  # (path, module, recorded whole?, call arguments) of each module running
     paths = {}
     for name, module in model.named_modules():
         paths.setdefault(id(module), name)
