@@ -41,7 +41,9 @@ def check_export(model, inputs, tmp_path, other_batch: int | None = 3, name="mod
     in_names = [f"in{k}" for k in range(len(inputs))]
     out_names = [f"out{k}" for k in range(n_out)]
     if other_batch is not None:
-        kwargs.setdefault("dynamic_axes", {n: {0: "batch"} for n in in_names + out_names})
+        outs = outputs_of(model(*[cg.tensor(x) for x in inputs]))
+        kwargs.setdefault("dynamic_axes", {n: {0: "batch"} for n, o in zip(in_names + out_names, [*inputs, *outs])
+                                           if o.ndim})
     proto = export(model, tuple(cg.tensor(x) for x in inputs), path, input_names=in_names, output_names=out_names,
                    **kwargs)
     onnx.checker.check_model(onnx.load(str(path)), full_check=True)

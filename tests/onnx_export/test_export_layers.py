@@ -58,6 +58,13 @@ class Cells(nn.Module):
         return self.gru(h, c)
 
 
+class Total(nn.Module):
+    """A 0-d output (a scalar constant must stay 0-d)."""
+
+    def forward(self, x):
+        return (x * 2.0).sum() + 1.0
+
+
 def _seq(*layers):
     return lambda: nn.Sequential(*[layer() for layer in layers])
 
@@ -95,6 +102,7 @@ CASES = {
                                 lambda: nn.Conv2d(2, 8, 1), lambda: nn.PixelShuffle(2)), (2, 2, 3, 4)),
     "embedding": (_seq(lambda: nn.Embedding(10, 4), nn.Flatten, lambda: nn.Linear(12, 2)), None),
     "cells": (Cells, (2, 3)),
+    "scalar_output": (Total, (2, 3)),
     "custom_forward": (Custom, (2, 3, 6, 6)),
 }
 

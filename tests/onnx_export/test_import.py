@@ -13,6 +13,9 @@ from chalkgrad.errors import CheckpointError
 from .helpers import export, randn
 
 CASES = {
+    "activations": (lambda: nn.Sequential(nn.SELU(), nn.CELU(0.5), nn.LeakyReLU(0.3), nn.Hardsigmoid(), nn.PReLU(3),
+                                          nn.Softplus(), nn.Mish(), nn.SiLU(), nn.Hardtanh(), nn.ReLU6(),
+                                          nn.Softsign(), nn.GELU(approximate="tanh"), nn.Hardswish()), (2, 3, 4)),
     "mlp": (lambda: nn.Sequential(nn.Linear(6, 8), nn.GELU(), nn.LayerNorm(8), nn.Dropout(0.1), nn.Linear(8, 3),
                                   nn.LogSoftmax(dim=1)), (2, 6)),
     "lenet5": (lambda: models.lenet5(), (2, 1, 32, 32)),

@@ -94,7 +94,7 @@ class Builder:
 
     def const(self, array, hint: str = "const", exact: bool = False) -> str:
         """Add ``array`` as an initializer; returns its name (``hint`` itself when ``exact``)."""
-        arr = np.ascontiguousarray(array)
+        arr = np.asarray(array, order="C")  # (not ascontiguousarray, which makes scalars 1-D)
         if arr.dtype.kind not in "fiub":
             raise ExportError(f"cannot store a constant of dtype {arr.dtype} in an ONNX file")
         name = hint if exact and hint not in self.taken else self.unique(hint)

@@ -180,10 +180,6 @@ def _gather(x, idx, *, axis=0):
     return np.take(_const(x), idx, axis=axis)
 
 
-def _act(fn):
-    return lambda x, **attrs: fn(x, **attrs)
-
-
 OPERATORS = {
     "Add": lambda a, b: a + b, "Sub": lambda a, b: a - b, "Mul": lambda a, b: a * b, "Div": lambda a, b: a / b,
     "Pow": lambda a, b: a ** b, "Max": ew.maximum, "Min": ew.minimum, "Neg": lambda x: -x,
@@ -191,7 +187,8 @@ OPERATORS = {
     "Sign": ew.sign, "Sin": ew.sin, "Cos": ew.cos, "Tanh": ew.tanh, "Sigmoid": ew.sigmoid, "Relu": ew.relu,
     "Erf": erf, "Identity": lambda x: x,
     "LeakyRelu": lambda x, alpha=0.01: F.leaky_relu(x, alpha),
-    "Elu": lambda x, alpha=1.0: F.elu(x, alpha), "Selu": lambda x, alpha=None, gamma=None: F.selu(x),
+    "Elu": lambda x, alpha=1.0: F.elu(x, alpha),
+    "Selu": lambda x, alpha=1.6732632, gamma=1.0507010: F.elu(x, alpha) * gamma,
     "Celu": lambda x, alpha=1.0: F.celu(x, alpha), "Softplus": lambda x: F.softplus(x),
     "HardSigmoid": lambda x, alpha=0.2, beta=0.5: ew.clamp(x * alpha + beta, 0.0, 1.0),
     "HardSwish": lambda x: F.hardswish(x), "PRelu": lambda x, a: F.prelu(x, a.reshape(-1)),
@@ -388,6 +385,11 @@ class OnnxModule(nn.Module):
                 result = OPERATORS[op](*args, **attrs)
             except NotImplementedError as e:
                 raise CheckpointError(f"onnx.load: node '{node_name}' ({op}): {e} is not supported") from None
+            except TypeError as e:
+                if "unexpected keyword argument" not in str(e):
+                    raise
+                raise CheckpointError(f"onnx.load: node '{node_name}' ({op}) has an attribute chalkgrad does not "
+                                      f"import: {e}") from None
             for out_name, value in zip(outs, result if isinstance(result, tuple) else (result,)):
                 values[out_name] = value
         results = [_as_tensor(values[o]) for o in self.output_names]
