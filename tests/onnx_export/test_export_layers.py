@@ -58,6 +58,17 @@ class Cells(nn.Module):
         return self.gru(h, c)
 
 
+class Token(nn.Module):
+    """A learned token expanded to the batch size and prepended (as ViT's class token)."""
+
+    def __init__(self):
+        super().__init__()
+        self.token = nn.Parameter(np.linspace(-1, 1, 4, dtype=np.float32).reshape(1, 1, 4))
+
+    def forward(self, x):
+        return cg.cat([self.token.expand(x.shape[0], -1, -1), x], dim=1)
+
+
 class Total(nn.Module):
     """A 0-d output (a scalar constant must stay 0-d)."""
 
@@ -103,6 +114,7 @@ CASES = {
     "embedding": (_seq(lambda: nn.Embedding(10, 4), nn.Flatten, lambda: nn.Linear(12, 2)), None),
     "cells": (Cells, (2, 3)),
     "scalar_output": (Total, (2, 3)),
+    "batch_sized_expand": (Token, (2, 3, 4)),
     "custom_forward": (Custom, (2, 3, 6, 6)),
 }
 

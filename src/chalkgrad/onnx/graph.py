@@ -77,18 +77,27 @@ class Builder:
             arr = arr.astype(dtype)
         return self.const(arr, self._prefix() + "const")
 
+    def batch_shape(self, shape) -> str | None:
+        """``shape`` as a run-time shape whose first dimension is the input's batch size, when ``shape[0]`` is the
+        traced batch size of a dynamic batch axis; None otherwise."""
+        if self.dynamic_batch is None or not shape:
+            return None
+        source, axis, size = self.dynamic_batch
+        if shape[0] != size:
+            return None
+        batch = self.add("Slice", [self.add("Shape", [source]), self.ints([axis], "starts"),
+                                   self.ints([axis + 1], "ends")])
+        return self.add("Concat", [batch, self.ints(shape[1:], "shape")], axis=0)
+
     def _filled(self, arr) -> str | None:
         """A constant filled with one value whose first dimension is the dynamic batch size (a zero initial
         state, say) is made at run time with the input's batch size; None for any other constant."""
         if self.dynamic_batch is None or arr.ndim == 0 or arr.size < 2:
             return None
-        source, axis, size = self.dynamic_batch
         flat = arr.reshape(-1)
-        if arr.shape[0] != size or not (flat == flat[0]).all():
+        if arr.shape[0] != self.dynamic_batch[2] or not (flat == flat[0]).all():
             return None
-        batch = self.add("Slice", [self.add("Shape", [source]), self.ints([axis], "starts"),
-                                   self.ints([axis + 1], "ends")])
-        shape = self.add("Concat", [batch, self.ints(arr.shape[1:], "shape")], axis=0)
+        shape = self.batch_shape(arr.shape)
         fill = numpy_helper.from_array(flat[:1].copy(), "value")
         return self.add("ConstantOfShape", [shape], value=fill)
 

@@ -244,6 +244,10 @@ def _broadcast_to(g, node):
     x, target = node.inputs[0], tuple(node.params["shape"])
     lead = len(target) - x.ndim
     dims = [1 if i >= lead and x.shape[i - lead] == s else s for i, s in enumerate(target)]
+    if dims[0] != 1:  # a new leading size: the batch size at run time, if that is what it was when traced
+        shape_name = g.batch_shape(dims)
+        if shape_name is not None:
+            return g.add("Expand", [_in(g, node), shape_name])
     return g.add("Expand", [_in(g, node), g.ints(dims)])
 
 
