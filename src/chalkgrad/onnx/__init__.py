@@ -10,6 +10,11 @@ Modules: ``trace`` (recording the ops of a forward pass), ``ops`` (one converter
 (the ONNX graph under construction), ``export`` (the entry point), ``importer`` (``load``).
 """
 
+try:
+    import onnx as _onnx  # noqa: F401 - only to give a clear message when it is missing
+except ImportError as e:  # pragma: no cover - depends on the environment
+    raise ImportError("chalkgrad.onnx needs the onnx package: pip install 'chalkgrad[onnx]'") from e
+
 from .export import DEFAULT_OPSET, MAX_OPSET, MIN_OPSET, export
 from .importer import OnnxModule, load
 

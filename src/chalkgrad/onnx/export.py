@@ -18,24 +18,18 @@ import os
 import tempfile
 
 import numpy as np
+from onnx import checker, helper
 
 from ..errors import ConfigError, ExportError, ShapeError
 from ..nn.module import Module
 from ..tensor import Tensor
 from . import modules, trace
+from .graph import Builder, value_info
 from .ops import CONVERTERS
 
 #: The opsets this exporter writes (LayerNormalization needs 17; Gelu is an operator from 20).
 MIN_OPSET, MAX_OPSET = 17, 21
 DEFAULT_OPSET = 17
-
-
-def _onnx():
-    try:
-        import onnx
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise ImportError("chalkgrad.onnx needs the onnx package: pip install 'chalkgrad[onnx]'") from None
-    return onnx
 
 
 def _as_inputs(example_input) -> tuple:
@@ -144,27 +138,16 @@ def export(model, example_input, path, input_names=None, output_names=None, dyna
     opset_version: 17 (default) to 21. The model is traced in eval mode (dropout off, batch norm
     with its running statistics) and put back in the mode it was in.
     """
-    onnx = _onnx()
-    from onnx import helper
-
-    from .graph import Builder, value_info
-
     if not isinstance(model, Module):
         raise ConfigError(f"onnx.export: model must be a chalkgrad.nn.Module, got {type(model).__name__}")
     if not MIN_OPSET <= int(opset_version) <= MAX_OPSET:
         raise ConfigError(f"onnx.export: opset_version must be between {MIN_OPSET} and {MAX_OPSET}, "
                           f"got {opset_version}")
-    opset = int(opset_version)
     args = _as_inputs(example_input)
-    first, output = trace.record(model, args, modules.whole)
-    changed = tuple(_changed(x) for x in args)
-    second, _ = trace.record(model, changed, modules.whole)
-
     param_names = {}
     for key, tensor in list(model.named_parameters()) + list(model.named_buffers()):
         param_names.setdefault(id(tensor), key)
-    _check_constants(first, second, _traced_ids(first, args, set(param_names)),
-                     _traced_ids(second, changed, set(param_names)))
+    recorded, output = _record_checked(model, args, param_names)
 
     outputs = trace.flatten_outputs(output)
     if not outputs:
@@ -175,20 +158,37 @@ def export(model, example_input, path, input_names=None, output_names=None, dyna
     if unknown:
         raise ConfigError(f"onnx.export: dynamic_axes names {sorted(unknown)}, which are not among the inputs "
                           f"{in_names} or outputs {out_names}")
+    inputs = [(x, name, _dynamic(dynamic_axes, name, x.ndim)) for x, name in zip(args, in_names)]
+    outputs = [(t, name, _dynamic(dynamic_axes, name, t.ndim)) for t, name in zip(outputs, out_names)]
 
-    g = Builder(opset, param_names)
-    g.taken.update(in_names + out_names)
-    for x, name in zip(args, in_names):
+    g = _translate(recorded, Builder(int(opset_version), param_names), inputs, outputs)
+    proto = _model_proto(g, type(model).__name__, inputs, outputs, doc_string)
+    checker.check_model(proto)
+    _save(proto, os.fspath(path))
+    return proto
+
+
+def _record_checked(model, args, param_names):
+    """Trace the model on ``args`` and again on shuffled values; refuse constants that changed."""
+    first, output = trace.record(model, args, modules.whole)
+    changed = tuple(_changed(x) for x in args)
+    second, _ = trace.record(model, changed, modules.whole)
+    known = set(param_names)
+    _check_constants(first, second, _traced_ids(first, args, known), _traced_ids(second, changed, known))
+    return first, output
+
+
+def _translate(recorded, g, inputs, outputs):
+    """Emit the ONNX nodes of every recorded op or layer, then one Identity per named output."""
+    g.taken.update(name for _, name, _ in inputs + outputs)
+    for x, name, axes in inputs:
         g.bind(x, name)
-        axes = _dynamic(dynamic_axes, name, x.ndim)
         if axes and g.dynamic_batch is None:
-            axis = min(axes)
-            g.dynamic_batch = (name, axis, x.shape[axis])
-    for node in first.nodes:
+            g.dynamic_batch = (name, min(axes), x.shape[min(axes)])
+    for node in recorded.nodes:
         g.node = node
         if node.kind == "module":
-            names = modules.convert(g, node)
-            for t, name in zip(node.outputs, [n for n in names if n is not None]):
+            for t, name in zip(node.outputs, [n for n in modules.convert(g, node) if n is not None]):
                 g.bind(t, name)
             continue
         converter = CONVERTERS.get(type(node.target))
@@ -196,27 +196,28 @@ def export(model, example_input, path, input_names=None, output_names=None, dyna
             raise ExportError(f"{node.where()}: op {node.op_name} has no ONNX mapping")
         g.bind(node.outputs[0], converter(g, node))
     g.node = None
-    for t, name in zip(outputs, out_names):
+    for t, name, _ in outputs:
         g.add("Identity", [g.value(t)], [name])
+    return g
 
-    graph = helper.make_graph(
-        g.nodes, type(model).__name__,
-        [value_info(n, x.dtype, x.shape, _dynamic(dynamic_axes, n, x.ndim)) for x, n in zip(args, in_names)],
-        [value_info(n, t.dtype, t.shape, _dynamic(dynamic_axes, n, t.ndim)) for t, n in zip(outputs, out_names)],
-        initializer=list(g.initializers.values()),
-        doc_string=f"{type(model).__name__} exported from chalkgrad by tracing one forward pass",
-    )
+
+def _model_proto(g, model_name: str, inputs, outputs, doc_string):
+    """The ModelProto: typed inputs/outputs (symbolic dynamic dims), initializers, producer "chalkgrad"."""
     from .. import __version__
 
-    proto = helper.make_model(graph, producer_name="chalkgrad", producer_version=__version__,
-                              opset_imports=[helper.make_opsetid("", opset)],
-                              doc_string=doc_string or f"chalkgrad {type(model).__name__}")
-    onnx.checker.check_model(proto)
-    _save(onnx, proto, os.fspath(path))
-    return proto
+    graph = helper.make_graph(
+        g.nodes, model_name,
+        [value_info(name, x.dtype, x.shape, axes) for x, name, axes in inputs],
+        [value_info(name, t.dtype, t.shape, axes) for t, name, axes in outputs],
+        initializer=list(g.initializers.values()),
+        doc_string=f"{model_name} exported from chalkgrad by tracing one forward pass",
+    )
+    return helper.make_model(graph, producer_name="chalkgrad", producer_version=__version__,
+                             opset_imports=[helper.make_opsetid("", g.opset)],
+                             doc_string=doc_string or f"chalkgrad {model_name}")
 
 
-def _save(onnx, proto, path: str) -> None:
+def _save(proto, path: str) -> None:
     """Write to a temporary file beside ``path``, then rename it into place (no half-written files)."""
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".chalkgrad-onnx-", suffix=".tmp", dir=folder)
