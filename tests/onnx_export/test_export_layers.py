@@ -91,7 +91,9 @@ CASES = {
                                    lambda: nn.AvgPool2d(3, 2, padding=1, ceil_mode=True, count_include_pad=False),
                                    lambda: nn.AvgPool2d(2, ceil_mode=True)), (2, 2, 11, 9)),
     "global_and_adaptive_pool": (_seq(lambda: nn.Conv2d(2, 4, 1), lambda: nn.AdaptiveAvgPool2d((3, 2)),
+                                      lambda: nn.AdaptiveMaxPool2d((3, 1)), lambda: nn.AdaptiveMaxPool2d(1),
                                       lambda: nn.AdaptiveAvgPool2d(1), nn.Flatten), (2, 2, 7, 5)),
+    "adaptive_1d": (_seq(lambda: nn.AdaptiveMaxPool1d(3), lambda: nn.AdaptiveAvgPool1d(2)), (2, 3, 12)),
     "conv1d": (_seq(lambda: nn.Conv1d(3, 4, 3, padding=1), lambda: nn.BatchNorm1d(4), nn.ELU,
                     lambda: nn.MaxPool1d(2), lambda: nn.AvgPool1d(2), nn.Flatten), (2, 3, 12)),
     "conv_transpose": (_seq(lambda: nn.ConvTranspose2d(3, 4, 3, stride=2, padding=1, output_padding=1),
@@ -215,6 +217,13 @@ def test_opsets(opset, tmp_path):
     assert ("Gelu" in {n.op_type for n in proto.graph.node}) == (opset >= 20)
 
 
+def test_uneven_adaptive_max_pool_is_refused(tmp_path):
+    model = nn.Sequential(nn.Conv2d(1, 2, 1), nn.AdaptiveMaxPool2d((3, 3)))
+    with pytest.raises(ExportError, match=r"^1 \(AdaptiveMaxPool2d\): AdaptiveMaxPool2d: output size \(3, 3\) "
+                                          r"does not divide the input size \(5, 5\)"):
+        export(model, cg.randn(1, 1, 5, 5), tmp_path / "x.onnx")
+
+
 def test_hooks_removed_after_a_failed_export(tmp_path):
     from chalkgrad.autograd import function
 
@@ -259,7 +268,7 @@ class ValueDependent(nn.Module):
 
 def test_value_computed_outside_the_ops_is_refused(tmp_path):
     with pytest.raises(ExportError, match=r"op Where has a parameter 'cond' computed from the input"):
-        export(ValueDependent(), cg.randn(2, 3), tmp_path / "x.onnx")
+        export(ValueDependent(), cg.tensor(randn(4, 5)), tmp_path / "x.onnx")
 
 
 def test_bad_arguments(tmp_path):

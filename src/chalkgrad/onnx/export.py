@@ -171,6 +171,9 @@ def export(model, example_input, path, input_names=None, output_names=None, dyna
 def _record_checked(model, args, param_names):
     """Trace the model on ``args`` and again on shuffled values; refuse constants that changed."""
     first, output = trace.record(model, args, modules.whole)
+    for node in first.nodes:  # an op without a mapping is reported as such, before any other check
+        if node.kind == "op" and type(node.target) not in CONVERTERS:
+            raise ExportError(f"{node.where()}: op {node.op_name} has no ONNX mapping")
     changed = tuple(_changed(x) for x in args)
     second, _ = trace.record(model, changed, modules.whole)
     known = set(param_names)
@@ -191,10 +194,7 @@ def _translate(recorded, g, inputs, outputs):
             for t, name in zip(node.outputs, [n for n in modules.convert(g, node) if n is not None]):
                 g.bind(t, name)
             continue
-        converter = CONVERTERS.get(type(node.target))
-        if converter is None:
-            raise ExportError(f"{node.where()}: op {node.op_name} has no ONNX mapping")
-        g.bind(node.outputs[0], converter(g, node))
+        g.bind(node.outputs[0], CONVERTERS[type(node.target)](g, node))
     g.node = None
     for t, name, _ in outputs:
         g.add("Identity", [g.value(t)], [name])

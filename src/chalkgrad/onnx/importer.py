@@ -202,6 +202,7 @@ OPERATORS = {
     "MatMul": matmul, "Gemm": _gemm, "Conv": _conv, "ConvTranspose": _conv_transpose,
     "MaxPool": _pool("max"), "AveragePool": _pool("avg"),
     "GlobalAveragePool": lambda x: x.mean(tuple(range(2, x.ndim)), keepdim=True),
+    "GlobalMaxPool": lambda x: x.amax(tuple(range(2, x.ndim)), keepdim=True),
     "BatchNormalization": _batch_norm, "LayerNormalization": _layer_norm,
     "Reshape": _reshape, "Transpose": lambda x, perm=None: x.permute(*(perm or reversed(range(x.ndim)))),
     "Flatten": lambda x, axis=1: x.reshape(int(np.prod(x.shape[:axis])), -1),

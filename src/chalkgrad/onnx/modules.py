@@ -14,6 +14,8 @@
   ``MaxUnpool``. chalkgrad's indices count within each (n, c) plane, as torch's do; ONNX's count over
   the whole tensor. The pair is consistent inside the file (an unpool reads what the pool wrote), but
   the indices themselves, as a graph output, differ from chalkgrad's.
+* ``AdaptiveMaxPool1d/2d`` -> ``GlobalMaxPool`` (output size 1) or ``MaxPool`` with kernel = stride = L/out
+  when the output size divides the input's (otherwise an ExportError: the windows overlap unevenly).
 * ``Upsample(mode='nearest')`` with integer scale factors -> ``Resize`` (nearest, asymmetric, floor), which
   works for any input size. Other resizes are traced: a product with a fixed interpolation matrix.
 """
@@ -23,9 +25,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ExportError
-from ..nn.functional.pooling import _ops_params, pool_geometry
+from ..nn.functional.pooling import _ops_params, adaptive_geometry, pool_geometry
 from ..nn.normalization import _BatchNorm
-from ..nn.pooling import MaxPool2d, MaxUnpool2d
+from ..nn.pooling import AdaptiveMaxPool1d, AdaptiveMaxPool2d, MaxPool2d, MaxUnpool2d
 from ..nn.rnn import RNNBase
 from ..nn.sparse import Embedding
 from ..nn.upsampling import Upsample
@@ -39,6 +41,8 @@ def whole(module) -> bool:
     """Is ``module`` exported as one operator (so the ops inside it are not traced)?"""
     if isinstance(module, RNNBase | Embedding | MaxUnpool2d):
         return True
+    if isinstance(module, AdaptiveMaxPool1d | AdaptiveMaxPool2d):
+        return not module.return_indices
     if isinstance(module, MaxPool2d):
         return bool(module.return_indices)
     if isinstance(module, Upsample):
@@ -60,6 +64,8 @@ def convert(g, node):
         return _max_unpool(g, node)
     if isinstance(module, Upsample):
         return _resize_nearest(g, node)
+    if isinstance(module, AdaptiveMaxPool1d | AdaptiveMaxPool2d):
+        return _adaptive_max(g, node)
     return _batch_norm(g, node)
 
 
@@ -223,3 +229,21 @@ def _resize_nearest(g, node):
     scales = g.const(np.asarray([1.0, 1.0, *factors], dtype=np.float32), g._prefix() + "scales")
     return [g.add("Resize", [g.value(x), "", scales], mode="nearest", coordinate_transformation_mode="asymmetric",
                   nearest_mode="floor")]
+
+
+def _adaptive_max(g, node):
+    m = node.module
+    x = node.inputs[0]
+    n = m._n
+    if x.ndim != n + 2:
+        raise _error(node, f"{type(m).__name__} on an unbatched input of shape {tuple(x.shape)} has no ONNX mapping "
+                           "here; give a batch dimension")
+    _, out = adaptive_geometry(type(m).__name__, x.shape, n, m.output_size)
+    spatial, sizes = x.shape[2:], out[2:]
+    if all(o == 1 for o in sizes):
+        return [g.add("GlobalMaxPool", [g.value(x)])]
+    if any(L % o for L, o in zip(spatial, sizes)):
+        raise _error(node, f"{type(m).__name__}: output size {tuple(sizes)} does not divide the input size "
+                           f"{tuple(spatial)}, so its windows have no ONNX mapping")
+    kernel = [L // o for L, o in zip(spatial, sizes)]
+    return [g.add("MaxPool", [g.value(x)], kernel_shape=kernel, strides=kernel)]
