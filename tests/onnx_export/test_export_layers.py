@@ -295,3 +295,20 @@ class _WithLengths(nn.Module):
 
     def forward(self, x):
         return self.lstm(x, None, [4, 3])[0]
+
+
+def test_model_trained_in_chalkgrad_opens_in_onnxruntime(tmp_path):
+    """The issue's one-liner: train, export, run in onnxruntime; training mode and gradients survive."""
+    cg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Dropout(0.2), nn.Linear(8, 3))
+    opt = cg.optim.SGD(model.parameters(), lr=0.1)
+    x, y = cg.tensor(randn(16, 4)), cg.tensor(np.arange(16) % 3)
+    for _ in range(5):
+        opt.zero_grad()
+        F.cross_entropy(model(x), y).backward()
+        opt.step()
+    cg.onnx.export(model, x, tmp_path / "trained.onnx", dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})
+    assert model.training and all(p.grad is not None for p in model.parameters())
+    model.eval()
+    np.testing.assert_allclose(run_onnx(tmp_path / "trained.onnx", {"input": x.numpy()[:5]})[0],
+                               model(x[:5]).detach().numpy(), rtol=1e-5, atol=1e-5)
