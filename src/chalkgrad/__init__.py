@@ -13,7 +13,7 @@ __version__ = "0.2.0"
 from .tensor import Tensor, float32, float64, int64, bool_, SUPPORTED_DTYPES  # noqa: E402
 from .errors import (  # noqa: E402
     ChalkgradError, ShapeError, DTypeError, GradError, StateDictError, IndexOutOfRangeError,
-    ClassIndexError, ConfigError, NumericalError, DataError, CheckpointError, ProblemError,
+    ClassIndexError, ConfigError, NumericalError, DataError, CheckpointError, ProblemError, ExportError,
 )
 from .autograd import (  # noqa: E402
     no_grad, enable_grad, set_grad_enabled, is_grad_enabled, Function,
@@ -70,7 +70,7 @@ from .ops.workspace import set_num_threads, get_num_threads  # noqa: E402
 
 # Higher layers load on first use (``chalkgrad.data``, ``chalkgrad.explain``...), so that
 # ``import chalkgrad`` and short commands such as ``chalkgrad solve`` start fast.
-_LAZY_SUBPACKAGES = ("data", "fit", "keras", "models", "classic", "explain")
+_LAZY_SUBPACKAGES = ("data", "fit", "keras", "models", "classic", "explain", "onnx")
 
 
 def __getattr__(name):

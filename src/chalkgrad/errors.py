@@ -57,3 +57,7 @@ class CheckpointError(ChalkgradError, ValueError):
 
 class ProblemError(ChalkgradError, ValueError):
     """A problem file (YAML) with an unknown key, a missing value or shapes that do not fit."""
+
+
+class ExportError(ChalkgradError, ValueError):
+    """A model that cannot be exported (ONNX): an op or layer option with no mapping, a data-dependent value."""

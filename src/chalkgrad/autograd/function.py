@@ -30,6 +30,11 @@ from . import grad_mode
 #: Bound to chalkgrad.Tensor by tensor.py once the class exists (avoids an import cycle).
 _tensor_class = None
 
+#: The tracing hook: ``None``, or a callable ``hook(fn, inputs, params, out)`` that ``apply`` calls after
+#: every op. ``chalkgrad.onnx.trace`` sets it for the one forward pass it records; the cost
+#: when nothing traces is one global lookup per op.
+trace_hook = None
+
 
 class Function:
     """Base class of every differentiable operation (a node of the graph)."""
@@ -66,6 +71,8 @@ class Function:
                 fn._out = weakref.ref(out)
                 out.requires_grad = True
                 out._node = fn
+        if trace_hook is not None:
+            trace_hook(fn, inputs, params, out)
         return out
 
     @property
