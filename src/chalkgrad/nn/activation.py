@@ -17,7 +17,7 @@ import numpy as np
 from ..ops.shape import normalize_dim
 from . import functional as F
 from . import init
-from .module import Module
+from .module import Module, layer_dtype, positive_int
 from .parameter import Parameter
 
 __all__ = [
@@ -103,12 +103,10 @@ class PReLU(_Activation):
     ``weight`` has shape (num_parameters,), every entry initialized to ``init``.
     """
 
-    def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype=None) -> None:
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device=None, dtype=None) -> None:
         super().__init__()
-        if not isinstance(num_parameters, (int, np.integer)) or num_parameters < 1:
-            raise ValueError(f"PReLU: num_parameters must be a positive integer, got {num_parameters!r}")
-        self.num_parameters, self.init = int(num_parameters), init
-        self.weight = Parameter(np.empty(self.num_parameters, dtype=dtype or np.float32))
+        self.num_parameters, self.init = positive_int("PReLU", "num_parameters", num_parameters), init
+        self.weight = Parameter(np.empty(self.num_parameters, dtype=layer_dtype("PReLU", dtype, device)))
         self.reset_parameters()
 
     def reset_parameters(self) -> None:

@@ -33,7 +33,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ..errors import ChalkgradError, DTypeError, ShapeError, StateDictError
+from ..errors import ChalkgradError, ConfigError, DTypeError, ShapeError, StateDictError
 from ..tensor import Tensor, canonical_dtype
 from .parameter import Parameter
 
@@ -456,7 +456,8 @@ class Module:
             else:
                 dtype = a
         if device is not None and str(device).split(":")[0] != "cpu":
-            raise ValueError(f"to(): chalkgrad modules live on the CPU (NumPy); got device {device!r}")
+            raise ConfigError(f"{type(self).__name__}.to(): chalkgrad modules live on the CPU (NumPy); "
+                              f"got device {device!r}, expected 'cpu'")
         if dtype is None:
             return self
         d = canonical_dtype(dtype)
@@ -579,6 +580,32 @@ def layer_dtype(name: str, dtype, device) -> np.dtype:
     if d.kind != "f":
         raise DTypeError(f"{name}: dtype must be float32 or float64, got {d}")
     return d
+
+
+def positive_int(layer: str, arg: str, value) -> int:
+    """``value`` as an int, or a ConfigError naming the layer and argument if it is not a positive integer."""
+    from ..errors import ConfigError
+
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ConfigError(f"{layer}: {arg} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def check_input_dtype(layer: str, x, param, what: str = "input") -> None:
+    """Refuse an input whose dtype is not the dtype of the layer's parameter ``param``.
+
+    PyTorch refuses such input too; promoting it would give a float32 weight a float64
+    gradient, or silently compute in another precision than the layer's.
+    """
+    got, want = x.dtype, getattr(param, "dtype", param)
+    if got == want:
+        return
+    if got.kind != "f":
+        raise DTypeError(f"{layer}: {what} has dtype {got}, expected {want} like the layer's parameters; "
+                         f"convert it with .to(chalkgrad.{want}) (or .float()/.double())")
+    raise DTypeError(f"{layer}: {what} has dtype {got} but the layer's parameters are {want}; convert the "
+                     f"input with .to(chalkgrad.{want}), or the layer with .to(chalkgrad.{got}) "
+                     f"(.double()/.float())")
 
 
 def check_input_ndim(module_path: str, x, allowed: tuple, what: str) -> None:
