@@ -357,11 +357,10 @@ def add(a, b):
 
 
 def sub(a, b):
-    a, b = _operands(a, b)
-    if _dtype_of(a) == np.bool_ and _dtype_of(b) == np.bool_:
-        raise DTypeError("sub (-): subtraction of two bool operands is not defined (as in PyTorch); "
-                         "use ^ (logical xor) or convert them with .long() or .float() first")
-    return Sub.apply(a, b)
+    if _dtype_of(a) == np.bool_ or _dtype_of(b) == np.bool_:
+        raise DTypeError("sub (-): subtraction with a bool operand is not defined (as in PyTorch); "
+                         "use ^ (logical xor) or ~ (logical not), or convert it with .long() or .float() first")
+    return Sub.apply(*_operands(a, b))
 
 
 def mul(a, b):
@@ -382,7 +381,10 @@ def div(a, b):
 
 def pow(a, b):  # noqa: A001 - the PyTorch name
     a, b = _operands(a, b)
-    if _dtype_of(a).kind in "biu" and np.any(_data(b) < 0):
+    if _dtype_of(a) == np.bool_:
+        raise DTypeError("pow (**): a bool base and a bool exponent give no number (PyTorch refuses it too); "
+                         "convert one with .long() or .float() first")
+    if _dtype_of(a).kind in "iu" and np.any(_data(b) < 0):
         raise DTypeError(f"pow (**): an integer tensor to a negative integer power ({_data(b).min()}) is not "
                          "an integer (PyTorch refuses it too); convert the base with .float() first")
     return Pow.apply(a, b)
