@@ -64,6 +64,8 @@ def numel(x) -> int:
 
 
 from .ops.softmax import softmax, log_softmax  # noqa: E402
+from .ops.sort import sort, argsort, topk  # noqa: E402
+from .device import device  # noqa: E402
 from .nn.summary import summary, receptive_field  # noqa: E402
 from .ops.workspace import set_num_threads, get_num_threads  # noqa: E402
 

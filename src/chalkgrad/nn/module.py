@@ -33,7 +33,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ..errors import ChalkgradError, ConfigError, DTypeError, ShapeError, StateDictError
+from ..device import check_device, is_device
+from ..errors import ChalkgradError, DTypeError, ShapeError, StateDictError
 from ..tensor import Tensor, canonical_dtype
 from .parameter import Parameter
 
@@ -451,13 +452,11 @@ class Module:
         for a in args:
             if isinstance(a, Tensor):
                 dtype = a.dtype
-            elif isinstance(a, str) and a.split(":")[0] in ("cpu", "cuda", "mps"):
+            elif is_device(a):
                 device = a
             else:
                 dtype = a
-        if device is not None and str(device).split(":")[0] != "cpu":
-            raise ConfigError(f"{type(self).__name__}.to(): chalkgrad modules live on the CPU (NumPy); "
-                              f"got device {device!r}, expected 'cpu'")
+        check_device(device, f"{type(self).__name__}.to()")
         if dtype is None:
             return self
         d = canonical_dtype(dtype)
@@ -572,10 +571,7 @@ class Module:
 
 def layer_dtype(name: str, dtype, device) -> np.dtype:
     """The float dtype a layer's parameters get (float32 by default); ``device`` must be the CPU."""
-    from ..errors import ConfigError
-
-    if device is not None and str(device) != "cpu":
-        raise ConfigError(f"{name}: chalkgrad layers live on the CPU (NumPy); got device {device!r}")
+    check_device(device, name)
     d = np.dtype("float32") if dtype is None else canonical_dtype(dtype)
     if d.kind != "f":
         raise DTypeError(f"{name}: dtype must be float32 or float64, got {d}")
