@@ -80,4 +80,30 @@ def is_device(value) -> bool:
     """True for a ``chalkgrad.device`` or a string that names a device type (as ``.to()`` must tell it from a dtype)."""
     if isinstance(value, device):
         return True
+    if type(value).__name__ == "device" and isinstance(getattr(value, "type", None), str):  # a torch.device
+        return True
     return isinstance(value, str) and value.strip().lower().partition(":")[0] in ("cpu",) + _ACCELERATORS
+
+
+def to_arguments(args, dtype, device, where: str):
+    """Read ``.to(...)``'s positional arguments as PyTorch does: a device, a dtype, both, or a tensor
+    (its dtype). Returns ``(dtype or None, device)``; the device must be the CPU."""
+    from .errors import DTypeError
+    from .tensor import Tensor, canonical_dtype
+
+    if len(args) > 2:
+        raise DTypeError(f"{where}: expected at most a device and a dtype, got {len(args)} arguments {args!r}")
+    for a in args:
+        if isinstance(a, Tensor):
+            dtype = a.dtype
+        elif is_device(a):
+            device = a
+        elif isinstance(a, str):
+            try:
+                dtype = canonical_dtype(a)
+            except DTypeError:
+                raise ConfigError(f"{where}: {a!r} is neither a dtype (float32, float64, int64, bool) nor a "
+                                  "device ('cpu')") from None
+        else:
+            dtype = a
+    return (None if dtype is None else canonical_dtype(dtype)), check_device(device, where)

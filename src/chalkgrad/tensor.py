@@ -235,19 +235,10 @@ class Tensor:
         and the keywords; the device must be the CPU ('cpu' or ``chalkgrad.device('cpu')``).
         Returns ``self`` when nothing changes, unless ``copy=True``.
         """
-        from .device import check_device, is_device
+        from .device import to_arguments
 
-        if len(args) > 2:
-            raise DTypeError(f"to(): expected at most a device and a dtype, got {len(args)} arguments {args!r}")
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype = a.dtype
-            elif is_device(a):
-                device = a
-            else:
-                dtype = a
-        check_device(device, "Tensor.to()")
-        d = self.dtype if dtype is None else canonical_dtype(dtype)
+        dtype, _ = to_arguments(args, dtype, device, "Tensor.to()")
+        d = self.dtype if dtype is None else dtype
         if d == self.dtype:
             return self.clone() if copy else self
         return _shape.cast(self, d)

@@ -33,7 +33,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ..device import check_device, is_device
+from ..device import check_device, to_arguments
 from ..errors import ChalkgradError, DTypeError, ShapeError, StateDictError
 from ..tensor import Tensor, canonical_dtype
 from .parameter import Parameter
@@ -449,17 +449,9 @@ class Module:
         Accepts ``to(dtype)``, ``to(tensor)`` (its dtype), ``to('cpu')`` and the keywords
         ``dtype=``/``device=``. Integer and bool buffers are left as they are.
         """
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype = a.dtype
-            elif is_device(a):
-                device = a
-            else:
-                dtype = a
-        check_device(device, f"{type(self).__name__}.to()")
-        if dtype is None:
+        d, _ = to_arguments(args, dtype, device, f"{type(self).__name__}.to()")
+        if d is None:
             return self
-        d = canonical_dtype(dtype)
         if d.kind != "f":
             raise DTypeError(f"Module.to() only accepts floating dtypes (float32, float64), got {d}")
         for m in self.modules():
