@@ -136,5 +136,5 @@ def test_every_device_argument_takes_the_cpu_and_refuses_cuda(call):
         call("cuda")
     with pytest.raises(cg.ConfigError, match="chalkgrad runs on the CPU"):
         call("cuda:0")
-    with pytest.raises(cg.ConfigError, match="unknown device|neither a dtype"):
+    with pytest.raises(cg.ChalkgradError, match="unknown device|neither a dtype"):
         call("tpu")

@@ -14,6 +14,7 @@ from .tensor import Tensor, float32, float64, int64, bool_, SUPPORTED_DTYPES  # 
 from .errors import (  # noqa: E402
     ChalkgradError, ShapeError, DTypeError, GradError, StateDictError, IndexOutOfRangeError,
     ClassIndexError, ConfigError, NumericalError, DataError, CheckpointError, ProblemError,
+    DomainError, KeyNameError, AttributeLookupError,
 )
 from .autograd import (  # noqa: E402
     no_grad, enable_grad, set_grad_enabled, is_grad_enabled, Function,
@@ -86,4 +87,4 @@ def __getattr__(name):
         module = importlib.import_module(".fit" if name == "keras" else f".{name}", __name__)
         globals()[name] = module
         return module
-    raise AttributeError(f"module 'chalkgrad' has no attribute {name!r}")
+    raise AttributeLookupError(f"module 'chalkgrad' has no attribute {name!r}")

@@ -98,12 +98,19 @@ def to_arguments(args, dtype, device, where: str):
             dtype = a.dtype
         elif is_device(a):
             device = a
-        elif isinstance(a, str):
-            try:
-                dtype = canonical_dtype(a)
-            except DTypeError:
-                raise ConfigError(f"{where}: {a!r} is neither a dtype (float32, float64, int64, bool) nor a "
-                                  "device ('cpu')") from None
+        elif isinstance(a, str) and not _numpy_dtype_name(a):
+            raise DTypeError(f"{where}: {a!r} is neither a dtype (float32, float64, int64, bool) nor a "
+                             "device ('cpu')")
         else:
             dtype = a
     return (None if dtype is None else canonical_dtype(dtype)), check_device(device, where)
+
+
+def _numpy_dtype_name(name: str) -> bool:
+    import numpy as np
+
+    try:
+        np.dtype(name)
+    except TypeError:
+        return False
+    return True

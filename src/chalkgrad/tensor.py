@@ -203,7 +203,7 @@ class Tensor:
 
     def __len__(self) -> int:
         if self.ndim == 0:
-            raise TypeError("len() of a 0-d tensor")
+            raise DTypeError("len() of a 0-d tensor")
         return self.shape[0]
 
     def is_floating_point(self) -> bool:
@@ -282,7 +282,7 @@ class Tensor:
 
     def __index__(self) -> int:
         if self.dtype.kind not in "iub" or self.data.size != 1:
-            raise TypeError("only integer tensors of a single element can be used as an index")
+            raise DTypeError("only integer tensors of a single element can be used as an index")
         return int(self.data.item())
 
     def __array__(self, dtype=None, copy=None):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import ConfigError
 from ..ops.shape import normalize_dim
 from . import functional as F
 from . import init
@@ -63,8 +64,8 @@ class Hardtanh(_Activation):
         self.max_val = max_val if max_value is None else max_value
         self.inplace = inplace
         if not self.max_val > self.min_val:
-            raise ValueError(f"{type(self).__name__}: max_val ({self.max_val}) must be greater than "
-                             f"min_val ({self.min_val})")
+            raise ConfigError(f"{type(self).__name__}: max_val ({self.max_val}) must be greater than "
+                              f"min_val ({self.min_val})")
 
     def forward(self, input):  # noqa: A002
         return F.hardtanh(input, self.min_val, self.max_val)
@@ -153,7 +154,7 @@ class GELU(_Activation):
     def __init__(self, approximate: str = "none") -> None:
         super().__init__()
         if approximate not in ("none", "tanh"):
-            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
+            raise ConfigError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
         self.approximate = approximate
 
     def forward(self, input):  # noqa: A002

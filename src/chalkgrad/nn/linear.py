@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from ..errors import ShapeError
+from ..errors import ConfigError, ShapeError
 from ..ops.linalg import linear
 from ..ops.shape import flatten as _flatten
 from ..ops.shape import normalize_dim, reshape
@@ -128,7 +128,7 @@ class Unflatten(Module):
         super().__init__()
         sizes = tuple(int(v) for v in unflattened_size)
         if sum(v == -1 for v in sizes) > 1 or any(v < -1 for v in sizes):
-            raise ValueError(f"Unflatten: unflattened_size {sizes} may hold non-negative sizes and at most one -1")
+            raise ConfigError(f"Unflatten: unflattened_size {sizes} may hold non-negative sizes and at most one -1")
         self.dim, self.unflattened_size = dim, sizes
 
     def output_shape(self, input_shape):

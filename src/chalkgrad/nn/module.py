@@ -34,7 +34,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..device import check_device, to_arguments
-from ..errors import ChalkgradError, DTypeError, ShapeError, StateDictError
+from ..errors import AttributeLookupError, ChalkgradError, DTypeError, KeyNameError, ShapeError, StateDictError
 from ..tensor import Tensor, canonical_dtype
 from .parameter import Parameter
 
@@ -148,18 +148,18 @@ class Module:
     def __getattr__(self, name: str):
         # Only reached when normal lookup fails.
         if name in _INTERNAL and "_parameters" not in self.__dict__:
-            raise AttributeError(
+            raise AttributeLookupError(
                 f"{type(self).__name__} is not initialized: its __init__ must call super().__init__() "
                 f"before the module is used (looking up '{name}')"
             )
-        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+        raise AttributeLookupError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __setattr__(self, name: str, value) -> None:
         d = self.__dict__
         params = d.get("_parameters")
         if params is None and isinstance(value, (Parameter, Module)):
             what = "parameter" if isinstance(value, Parameter) else "submodule"
-            raise AttributeError(
+            raise AttributeLookupError(
                 f"cannot assign {what} '{name}' before Module.__init__() was called: "
                 f"call super().__init__() first in {type(self).__name__}.__init__"
             )
@@ -172,19 +172,19 @@ class Module:
         elif params is not None:
             if name in params:
                 if value is not None:
-                    raise TypeError(f"cannot assign a {type(value).__name__} to parameter '{name}' of "
-                                    f"{type(self).__name__} (expected a Parameter or None); to change its "
-                                    f"values use `with chalkgrad.no_grad(): module.{name}.copy_(...)`")
+                    raise DTypeError(f"cannot assign a {type(value).__name__} to parameter '{name}' of "
+                                     f"{type(self).__name__} (expected a Parameter or None); to change its "
+                                     f"values use `with chalkgrad.no_grad(): module.{name}.copy_(...)`")
                 params[name] = None
             elif name in d["_modules"]:
                 if value is not None:
-                    raise TypeError(f"cannot assign a {type(value).__name__} to child module '{name}' of "
-                                    f"{type(self).__name__} (expected a Module or None)")
+                    raise DTypeError(f"cannot assign a {type(value).__name__} to child module '{name}' of "
+                                     f"{type(self).__name__} (expected a Module or None)")
                 d["_modules"][name] = None
             elif name in d["_buffers"]:
                 if value is not None and not isinstance(value, Tensor):
-                    raise TypeError(f"cannot assign a {type(value).__name__} to buffer '{name}' of "
-                                    f"{type(self).__name__} (expected a Tensor or None)")
+                    raise DTypeError(f"cannot assign a {type(value).__name__} to buffer '{name}' of "
+                                     f"{type(self).__name__} (expected a Tensor or None)")
                 d["_buffers"][name] = value
         object.__setattr__(self, name, value)
 
@@ -203,20 +203,20 @@ class Module:
 
     def _check_new_name(self, what: str, name, store: dict) -> None:
         if "_parameters" not in self.__dict__:
-            raise AttributeError(f"{what}: cannot register '{name}' before Module.__init__() was called: "
-                                 f"call super().__init__() first in {type(self).__name__}.__init__")
+            raise AttributeLookupError(f"{what}: cannot register '{name}' before Module.__init__() was called: "
+                                       f"call super().__init__() first in {type(self).__name__}.__init__")
         if not isinstance(name, str):
-            raise TypeError(f"{what}: the name must be a string, got {type(name).__name__}")
+            raise DTypeError(f"{what}: the name must be a string, got {type(name).__name__}")
         if not name or "." in name:
-            raise KeyError(f"{what}: invalid name {name!r} (expected a non-empty string without '.')")
+            raise KeyNameError(f"{what}: invalid name {name!r} (expected a non-empty string without '.')")
         if name not in store and hasattr(self, name):
-            raise KeyError(f"{what}: attribute '{name}' already exists on {type(self).__name__}")
+            raise KeyNameError(f"{what}: attribute '{name}' already exists on {type(self).__name__}")
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Register ``param`` (a Parameter, or None for an absent one such as ``bias=False``) as ``name``."""
         self._check_new_name("register_parameter", name, self._parameters)
         if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"register_parameter: '{name}' must be a Parameter or None, got {type(param).__name__}")
+            raise DTypeError(f"register_parameter: '{name}' must be a Parameter or None, got {type(param).__name__}")
         self._forget(name, keep="_parameters")
         self._parameters[name] = param
         object.__setattr__(self, name, param)
@@ -225,7 +225,7 @@ class Module:
         """Register state that is not trained (running means...); saved in ``state_dict`` if ``persistent``."""
         self._check_new_name("register_buffer", name, self._buffers)
         if tensor is not None and not isinstance(tensor, Tensor):
-            raise TypeError(f"register_buffer: '{name}' must be a Tensor or None, got {type(tensor).__name__}")
+            raise DTypeError(f"register_buffer: '{name}' must be a Tensor or None, got {type(tensor).__name__}")
         self._forget(name, keep="_buffers")
         self._buffers[name] = tensor
         if not persistent:
@@ -236,7 +236,7 @@ class Module:
         """Register ``module`` as the child ``name`` (same as assigning ``self.name = module``)."""
         self._check_new_name("add_module", name, self._modules)
         if module is not None and not isinstance(module, Module):
-            raise TypeError(f"add_module: '{name}' must be a Module or None, got {type(module).__name__}")
+            raise DTypeError(f"add_module: '{name}' must be a Module or None, got {type(module).__name__}")
         self._forget(name, keep="_modules")
         self._modules[name] = module
         object.__setattr__(self, name, module)
@@ -383,8 +383,8 @@ class Module:
         for part in target.split(".") if target else []:
             child = mod._modules.get(part)
             if child is None:
-                raise AttributeError(f"{type(mod).__name__} has no submodule '{part}' (looking up '{target}'); "
-                                     f"its children are {list(mod._modules)}")
+                raise AttributeLookupError(f"{type(mod).__name__} has no submodule '{part}' (looking up '{target}'); "
+                                           f"its children are {list(mod._modules)}")
             mod = child
         return mod
 
@@ -393,8 +393,8 @@ class Module:
         path, _, name = target.rpartition(".")
         mod = self.get_submodule(path)
         if mod._parameters.get(name) is None:
-            raise AttributeError(f"{type(mod).__name__} has no parameter '{name}' (looking up '{target}'); "
-                                 f"its parameters are {[k for k, v in mod._parameters.items() if v is not None]}")
+            raise AttributeLookupError(f"{type(mod).__name__} has no parameter '{name}' (looking up '{target}'); "
+                                       f"its parameters are {[k for k, v in mod._parameters.items() if v is not None]}")
         return mod._parameters[name]
 
     def get_buffer(self, target: str) -> Tensor:
@@ -402,7 +402,7 @@ class Module:
         path, _, name = target.rpartition(".")
         mod = self.get_submodule(path)
         if mod._buffers.get(name) is None:
-            raise AttributeError(f"{type(mod).__name__} has no buffer '{name}' (looking up '{target}')")
+            raise AttributeLookupError(f"{type(mod).__name__} has no buffer '{name}' (looking up '{target}')")
         return mod._buffers[name]
 
     def apply(self, fn) -> Module:
@@ -419,7 +419,7 @@ class Module:
     def train(self, mode: bool = True) -> Module:
         """Set training mode (``training=True``) on self and, recursively, on every child; returns self."""
         if not isinstance(mode, bool):
-            raise ValueError(f"train(): mode must be a bool, got {mode!r}")
+            raise DTypeError(f"train(): mode must be a bool, got {mode!r}")
         object.__setattr__(self, "training", mode)
         for child in self.children():
             child.train(mode)
@@ -507,7 +507,7 @@ class Module:
         Values are cast to the module's dtype. Nothing is copied unless every check passes.
         """
         if not isinstance(state_dict, Mapping):
-            raise TypeError(f"load_state_dict: expected a dict of names to arrays, got {type(state_dict).__name__}")
+            raise DTypeError(f"load_state_dict: expected a dict of names to arrays, got {type(state_dict).__name__}")
         own = OrderedDict(self._named_state())
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import Function
-from ..errors import DTypeError, ShapeError
+from ..errors import ConfigError, DTypeError, ShapeError
 from ..tensor import Tensor, _default_float, as_tensor_like
 from .promotion import convert, result_type
 from .shape import sum_to
@@ -464,9 +464,9 @@ def relu(x):
 def clamp(x, min=None, max=None):  # noqa: A002 - the PyTorch names
     """Limit ``x`` to ``[min, max]``; either bound may be None."""
     if min is None and max is None:
-        raise ValueError("clamp: at least one of min and max must be given")
+        raise ConfigError("clamp: at least one of min and max must be given")
     if min is not None and max is not None and min > max:
-        raise ValueError(f"clamp: min ({min}) must not exceed max ({max})")
+        raise ConfigError(f"clamp: min ({min}) must not exceed max ({max})")
     return Clamp.apply(x, lo=min, hi=max)
 
 
