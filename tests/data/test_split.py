@@ -107,17 +107,20 @@ def test_inconsistent_lengths_are_a_shape_error():
         train_test_split(X, Y[:5])
 
 
-def test_the_older_form_still_works_with_a_deprecation_warning():
+def test_the_dataset_form_still_works_and_only_its_bare_call_is_deprecated():
     ds = TensorDataset(cg.tensor(X), cg.tensor(Y))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        train, test = train_test_split(ds, test_fraction=0.2, seed=0)  # chalkgrad's named form: no warning
+        unstratified = train_test_split(ds, test_fraction=0.2, seed=0, stratify=False)
+        train_test_split(ds, test_size=0.2, random_state=0)  # scikit-learn's form
+    assert len(test) == 6 and len(unstratified[1]) == 6
+    # stratified: round(n_c * 0.2) samples of each class, in their original order
+    np.testing.assert_array_equal(np.bincount(test.tensors[1].numpy()), [2, 2, 1, 1])
+    assert np.all(np.diff(test.tensors[0].numpy()[:, 0]) > 0)
     with pytest.warns(DeprecationWarning, match="test_size"):
-        train, test = train_test_split(ds, test_fraction=0.2, seed=0)
-    with pytest.warns(DeprecationWarning):
         again = train_test_split(ds, 0.2, 0)
     with pytest.warns(DeprecationWarning):
         default = train_test_split(ds)
     for other in (again, default):
         np.testing.assert_array_equal(other[1].tensors[0].numpy(), test.tensors[0].numpy())
-    assert len(test) == 6 and np.all(np.diff(test.tensors[0].numpy()[:, 0]) > 0)  # the old form keeps the order
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        train_test_split(ds, test_size=0.2, random_state=0)  # the new form does not warn

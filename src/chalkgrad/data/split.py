@@ -19,8 +19,11 @@ for chalkgrad's default generator (reproducible after ``chalkgrad.manual_seed``)
 partition is the one scikit-learn's rules give, but not the same samples: the random streams
 differ.
 
-The older form ``train_test_split(dataset, test_fraction=0.2, seed=0, stratify=True)`` still
-works, with a DeprecationWarning.
+chalkgrad's own form ``train_test_split(dataset, test_fraction=0.2, seed=0, stratify=True)`` keeps
+working: it returns ``(train, test)``, stratified by the dataset's labels unless ``stratify=False``,
+with round(n_c·test_fraction) test samples of each class n_c, in their original order. Only the
+bare ``train_test_split(dataset)`` (whose defaults differ from scikit-learn's: 20 % stratified,
+seed 0, against 25 % shuffled) and positional fractions warn that they are deprecated.
 """
 
 from __future__ import annotations
@@ -200,8 +203,8 @@ def _rng(random_state) -> np.random.Generator:
 
 # ------------------------------------------------------------------------------ the older form
 def _is_legacy_call(arrays, test_size, train_size, random_state, shuffle, stratify, test_fraction, seed) -> bool:
-    """``train_test_split(dataset, test_fraction=..., seed=..., stratify=True/False)`` or
-    ``train_test_split(dataset, 0.2, 0)``: the form before scikit-learn's signature."""
+    """``train_test_split(dataset, test_fraction=..., seed=..., stratify=True/False)``,
+    ``train_test_split(dataset, 0.2, 0)`` or ``train_test_split(dataset)``: chalkgrad's own form."""
     if test_fraction is not _LEGACY or seed is not _LEGACY or isinstance(stratify, bool):
         return True
     single_dataset = bool(arrays) and isinstance(arrays[0], Dataset) and all(
@@ -216,17 +219,20 @@ def _is_legacy_call(arrays, test_size, train_size, random_state, shuffle, strati
 def _legacy(arrays, stratify, test_fraction, seed):
     from .datasets import train_test_split as split_dataset
 
-    if not arrays or not isinstance(arrays[0], Dataset) or len(arrays) > 3:
+    if not arrays or isinstance(arrays[0], numbers.Real) or not all(isinstance(a, numbers.Real) for a in arrays[1:]):
         raise ConfigError("train_test_split: test_fraction=/seed= belong to the older form "
                           "train_test_split(dataset, test_fraction=0.2, seed=0, stratify=True); with arrays use "
                           "test_size= and random_state=")
     dataset, positional = arrays[0], list(arrays[1:])
+    explicit = not positional and (test_fraction is not _LEGACY or seed is not _LEGACY or stratify is not None)
     if test_fraction is _LEGACY:
         test_fraction = positional.pop(0) if positional else 0.2
     if seed is _LEGACY:
         seed = positional.pop(0) if positional else 0
+    if explicit is False:
+        warnings.warn("train_test_split(dataset) and positional fractions are deprecated (the defaults differ "
+                      "from scikit-learn's: 20 % stratified, seed 0): name the sizes, as in "
+                      "train_test_split(dataset, test_size=0.2, random_state=0) or "
+                      "train_test_split(dataset, test_fraction=0.2, seed=0)", DeprecationWarning, stacklevel=3)
     stratify = True if stratify is None else stratify
-    warnings.warn("train_test_split(dataset, test_fraction=, seed=, stratify=True/False) is deprecated: use "
-                  "scikit-learn's form train_test_split(dataset, test_size=0.2, random_state=0, "
-                  "stratify=labels), which returns [train, test]", DeprecationWarning, stacklevel=3)
     return split_dataset(dataset, test_fraction=test_fraction, seed=seed, stratify=stratify)
