@@ -122,3 +122,38 @@ def test_float32_leaf_gets_a_float32_gradient_with_create_graph():
     assert g.dtype == cg.float32
     g.sum().backward()
     assert x.grad.dtype == cg.float32
+
+
+INPLACE = [
+    ("int += 0.5", lambda m: m.tensor([1, 2]).__iadd__(0.5)),
+    ("int *= 2.5", lambda m: m.tensor([1, 2]).mul_(2.5)),
+    ("int /= 2", lambda m: m.tensor([1, 2]).div_(2)),
+    ("int += 1", lambda m: m.tensor([1, 2]).add_(1)),
+    ("bool += 1", lambda m: m.tensor([True]).__iadd__(1)),
+    ("float32 += float64", lambda m: m.tensor([1.0]).__iadd__(m.tensor([1.0], dtype=m.float64))),
+    ("float32 *= np.float64", lambda m: m.tensor([1.0]).mul_(np.float64(3.0))),
+    ("int -= int tensor", lambda m: m.tensor([3, 4]).sub_(m.tensor([1, 1]))),
+]
+
+
+@pytest.mark.parametrize("name,op", INPLACE, ids=[c[0] for c in INPLACE])
+def test_inplace_ops_keep_the_tensor_dtype_or_refuse_like_torch(name, op):
+    _compare(op)
+
+
+NORMS = [
+    ("layer_norm", lambda m, x, w: m.nn.functional.layer_norm(x, (3,), w, w)),
+    ("group_norm", lambda m, x, w: m.nn.functional.group_norm(x, 1, w, w)),
+    ("batch_norm train", lambda m, x, w: m.nn.functional.batch_norm(x, None, None, w, w, True)),
+    ("batch_norm eval", lambda m, x, w: m.nn.functional.batch_norm(x, w * 0, w, None, None, False)),
+]
+
+
+@pytest.mark.parametrize("name,fn", NORMS, ids=[c[0] for c in NORMS])
+def test_functional_norms_refuse_mixed_dtypes_like_torch(name, fn):
+    x = np.arange(6.0).reshape(2, 3)
+    with pytest.raises(RuntimeError):
+        fn(torch, torch.tensor(x), torch.ones(3))
+    with pytest.raises(cg.DTypeError, match="float32.*float64|float64.*float32"):
+        fn(cg, cg.tensor(x, dtype=cg.float64), cg.ones(3))
+    _compare(lambda m: fn(m, m.tensor(x, dtype=m.float64), m.ones(3, dtype=m.float64)))

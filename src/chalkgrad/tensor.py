@@ -387,6 +387,12 @@ class Tensor:
         return self
 
     def _inplace_binary(self, ufunc, other, what: str) -> Tensor:
+        promoted = _promotion.result_type(self, other if not isinstance(other, list) else np.asarray(other))
+        if _promotion.category(promoted) > _promotion.category(self.dtype) or (
+                ufunc is np.true_divide and self.dtype.kind != "f"):
+            promoted = promoted if ufunc is not np.true_divide or promoted.kind == "f" else float32
+            raise DTypeError(f"{what}: the result is {promoted}, which cannot be written into a tensor of dtype "
+                             f"{self.dtype} (as in PyTorch); compute out of place, or convert the tensor first")
         other = _raw(other)
         try:
             result = ufunc(self.data, other)
@@ -819,6 +825,7 @@ _function._tensor_class = Tensor
 from .ops import elementwise as _ew  # noqa: E402
 from .ops import indexing as _indexing  # noqa: E402
 from .ops import linalg as _linalg  # noqa: E402
+from .ops import promotion as _promotion  # noqa: E402
 from .ops import reduce as _reduce  # noqa: E402
 from .ops import shape as _shape  # noqa: E402
 from .ops import softmax as _softmax  # noqa: E402

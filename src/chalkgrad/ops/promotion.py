@@ -25,6 +25,11 @@ _RANK = {bool_: 0, int64: 1, float32: 2, float64: 3}
 _CATEGORY = {bool_: 0, int64: 1, float32: 2, float64: 2}
 
 
+def category(dtype: np.dtype) -> int:
+    """0 for bool, 1 for integers, 2 for floating dtypes."""
+    return _CATEGORY[dtype]
+
+
 def promote_types(a: np.dtype, b: np.dtype) -> np.dtype:
     """The smaller dtype that holds both (``torch.promote_types``)."""
     return a if _RANK[a] >= _RANK[b] else b
