@@ -482,6 +482,10 @@ def where(cond, a, b):
     return Where.apply(a, b, cond=c)
 
 
+#: Python number types that cannot change a tensor's dtype of this kind (NumPy treats them as "weak").
+_WEAK = {"f": (float, int), "i": (int,)}
+
+
 def _operands(a, b):
     """Both operands in the dtype PyTorch's promotion gives (see :mod:`.promotion`).
 
@@ -493,8 +497,13 @@ def _operands(a, b):
         a = as_tensor_like(a, b)
     if isinstance(b, np.ndarray):
         b = as_tensor_like(b, a)
-    if isinstance(a, Tensor) and isinstance(b, Tensor) and a.data.dtype == b.data.dtype:
-        return a, b  # the common case, kept fast
+    if isinstance(a, Tensor):
+        if isinstance(b, Tensor) and a.data.dtype == b.data.dtype:
+            return a, b  # the common cases, kept fast: NumPy gives the same dtype
+        if type(b) in _WEAK.get(a.data.dtype.kind, ()):
+            return a, b
+    elif isinstance(b, Tensor) and type(a) in _WEAK.get(b.data.dtype.kind, ()):
+        return a, b
     dtype = result_type(a, b)
     return convert(a, dtype), convert(b, dtype)
 
