@@ -34,7 +34,9 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..device import check_device, to_arguments
-from ..errors import AttributeLookupError, ChalkgradError, DTypeError, KeyNameError, ShapeError, StateDictError
+from ..errors import (
+    AttributeLookupError, ChalkgradError, ConfigError, DTypeError, KeyNameError, ShapeError, StateDictError,
+)
 from ..tensor import Tensor, canonical_dtype
 from .parameter import Parameter
 
@@ -419,7 +421,7 @@ class Module:
     def train(self, mode: bool = True) -> Module:
         """Set training mode (``training=True``) on self and, recursively, on every child; returns self."""
         if not isinstance(mode, bool):
-            raise DTypeError(f"train(): mode must be a bool, got {mode!r}")
+            raise ConfigError(f"train(): mode must be a bool, got {mode!r}")
         object.__setattr__(self, "training", mode)
         for child in self.children():
             child.train(mode)
@@ -572,8 +574,6 @@ def layer_dtype(name: str, dtype, device) -> np.dtype:
 
 def positive_int(layer: str, arg: str, value) -> int:
     """``value`` as an int, or a ConfigError naming the layer and argument if it is not a positive integer."""
-    from ..errors import ConfigError
-
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ConfigError(f"{layer}: {arg} must be a positive integer, got {value!r}")
     return int(value)
