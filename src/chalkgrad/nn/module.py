@@ -35,7 +35,13 @@ import numpy as np
 
 from ..device import check_device, to_arguments
 from ..errors import (
-    AttributeLookupError, ChalkgradError, ConfigError, DTypeError, KeyNameError, ShapeError, StateDictError,
+    AttributeLookupError,
+    ChalkgradError,
+    ConfigError,
+    DTypeError,
+    KeyNameError,
+    ShapeError,
+    StateDictError,
 )
 from ..tensor import Tensor, canonical_dtype
 from .parameter import Parameter
