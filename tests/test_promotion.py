@@ -22,7 +22,7 @@ TENSORS = [(f"{d}{'[0-d]' if z else ''}", (lambda m, d=d, z=z: _tensor(m, d, z))
 SCALARS = [
     ("True", lambda m: True), ("2", lambda m: 2), ("2.5", lambda m: 2.5), ("-1", lambda m: -1),
     ("np.float64(2.5)", lambda m: np.float64(2.5)), ("np.float32(2.5)", lambda m: np.float32(2.5)),
-    ("np.int32(2)", lambda m: np.int32(2)),
+    ("np.int32(2)", lambda m: np.int32(2)), ("-2", lambda m: -2), ("-0.5", lambda m: -0.5),
 ]
 OPS = [("+", operator.add), ("-", operator.sub), ("*", operator.mul), ("/", operator.truediv),
        ("**", operator.pow), ("<", operator.lt), ("==", operator.eq)]

@@ -381,10 +381,11 @@ def div(a, b):
 
 def pow(a, b):  # noqa: A001 - the PyTorch name
     a, b = _operands(a, b)
-    if _dtype_of(a) == np.bool_:
+    kinds = _dtype_of(a).kind + _dtype_of(b).kind  # (a Python number may still differ from the tensor's kind)
+    if kinds == "bb":
         raise DTypeError("pow (**): a bool base and a bool exponent give no number (PyTorch refuses it too); "
                          "convert one with .long() or .float() first")
-    if _dtype_of(a).kind in "iu" and np.any(_data(b) < 0):
+    if "f" not in kinds and np.any(_data(b) < 0):
         raise DTypeError(f"pow (**): an integer tensor to a negative integer power ({_data(b).min()}) is not "
                          "an integer (PyTorch refuses it too); convert the base with .float() first")
     return Pow.apply(a, b)
