@@ -14,6 +14,7 @@ from .tensor import Tensor, float32, float64, int64, bool_, SUPPORTED_DTYPES  # 
 from .errors import (  # noqa: E402
     ChalkgradError, ShapeError, DTypeError, GradError, StateDictError, IndexOutOfRangeError,
     ClassIndexError, ConfigError, NumericalError, DataError, CheckpointError, ProblemError, ExportError,
+    DomainError, KeyNameError, AttributeLookupError,
 )
 from .autograd import (  # noqa: E402
     no_grad, enable_grad, set_grad_enabled, is_grad_enabled, Function,
@@ -64,6 +65,8 @@ def numel(x) -> int:
 
 
 from .ops.softmax import softmax, log_softmax  # noqa: E402
+from .ops.sort import sort, argsort, topk  # noqa: E402
+from .device import device  # noqa: E402
 from .nn.summary import summary, receptive_field  # noqa: E402
 from .ops.workspace import set_num_threads, get_num_threads  # noqa: E402
 
@@ -84,4 +87,4 @@ def __getattr__(name):
         module = importlib.import_module(".fit" if name == "keras" else f".{name}", __name__)
         globals()[name] = module
         return module
-    raise AttributeError(f"module 'chalkgrad' has no attribute {name!r}")
+    raise AttributeLookupError(f"module 'chalkgrad' has no attribute {name!r}")

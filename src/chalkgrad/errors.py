@@ -17,7 +17,8 @@ class ShapeError(ChalkgradError, ValueError):
 
 
 class DTypeError(ChalkgradError, TypeError):
-    """A dtype the operation cannot take (float indices, int tensors that need grad...)."""
+    """A dtype or type the operation cannot take (float indices, int tensors that need grad, a list
+    where a Module is expected...)."""
 
 
 class GradError(ChalkgradError, RuntimeError):
@@ -31,6 +32,18 @@ class StateDictError(ChalkgradError, KeyError):
         return str(self.args[0]) if self.args else ""
 
 
+class KeyNameError(ChalkgradError, KeyError):
+    """A name that is missing, taken or malformed: a ModuleDict key, a parameter or buffer name, a step."""
+
+    def __str__(self) -> str:  # KeyError quotes its message; show it plainly
+        return str(self.args[0]) if self.args else ""
+
+
+class AttributeLookupError(ChalkgradError, AttributeError):
+    """An attribute, submodule, parameter or buffer that is not there (``get_submodule('body.9')``), or a
+    module used before its ``__init__`` called ``super().__init__()``. ``hasattr`` still works."""
+
+
 class IndexOutOfRangeError(ChalkgradError, IndexError):
     """An index or dimension outside the valid range."""
 
@@ -41,6 +54,11 @@ class ClassIndexError(IndexOutOfRangeError, ValueError):
 
 class ConfigError(ChalkgradError, ValueError):
     """An impossible hyperparameter or option: stride 0, negative learning rate, unknown name..."""
+
+
+class DomainError(ChalkgradError, ValueError):
+    """Input values outside what the operation is defined for: probabilities outside [0, 1],
+    hinge targets other than ±1, negative class indices for one_hot."""
 
 
 class NumericalError(ChalkgradError, FloatingPointError):

@@ -60,7 +60,7 @@ def _coerce_array(data, dtype=None, copy=True) -> np.ndarray:
     if isinstance(data, (np.ndarray, np.generic)):
         arr = np.array(data, copy=copy or None)
     else:
-        arr = np.array(data)
+        arr = _nested_array(data)
         if arr.dtype == float64:
             arr = arr.astype(_default_float())
     kind = arr.dtype.kind
@@ -74,6 +74,35 @@ def _coerce_array(data, dtype=None, copy=True) -> np.ndarray:
         f"cannot make a tensor from data of dtype {arr.dtype}: "
         "expected numbers (float32, float64, int64) or bools"
     )
+
+
+def _nested_array(data) -> np.ndarray:
+    """``np.array(data)``, or a ShapeError naming the first place where nested lists differ in length."""
+    try:
+        return np.array(data)
+    except ValueError:
+        raise ShapeError(f"tensor(): the nested sequences are ragged: {_ragged_place(data)}; "
+                         "expected every row of a dimension to have the same length") from None
+
+
+def _ragged_place(data, dim: int = 0, path: str = "data") -> str:
+    """Where ``data`` stops being rectangular: 'data[1] has length 1, expected 2 (at dim 1)'."""
+    rows = list(data) if isinstance(data, (list, tuple)) else []
+    lengths = [len(r) if isinstance(r, (list, tuple, np.ndarray)) else None for r in rows]
+    if lengths and lengths[0] is not None:
+        for i, n in enumerate(lengths):
+            if n != lengths[0]:
+                got = "a number" if n is None else f"length {n}"
+                return f"{path}[{i}] has {got}, expected length {lengths[0]} like {path}[0] (at dim {dim + 1})"
+    elif any(n is not None for n in lengths):
+        i = next(i for i, n in enumerate(lengths) if n is not None)
+        return f"{path}[{i}] is a sequence where {path}[0] is a number (at dim {dim + 1})"
+    for i, r in enumerate(rows):
+        if isinstance(r, (list, tuple)):
+            place = _ragged_place(r, dim + 1, f"{path}[{i}]")
+            if place:
+                return place
+    return "" if dim else "the sequences do not form an array"
 
 
 def as_tensor_like(array, other) -> Tensor:
@@ -147,8 +176,11 @@ class Tensor:
         return self.data.dtype
 
     @property
-    def device(self) -> str:
-        return "cpu"
+    def device(self):
+        """``chalkgrad.device('cpu')``: every tensor lives in NumPy memory (compares equal to 'cpu')."""
+        from .device import CPU
+
+        return CPU
 
     @property
     def grad_fn(self):
@@ -171,7 +203,7 @@ class Tensor:
 
     def __len__(self) -> int:
         if self.ndim == 0:
-            raise TypeError("len() of a 0-d tensor")
+            raise DTypeError("len() of a 0-d tensor")
         return self.shape[0]
 
     def is_floating_point(self) -> bool:
@@ -196,12 +228,28 @@ class Tensor:
     def tolist(self):
         return self.data.tolist()
 
-    def to(self, dtype) -> Tensor:
-        """A copy with another dtype (differentiable between float dtypes)."""
-        d = canonical_dtype(dtype)
+    def to(self, *args, dtype=None, device=None, copy: bool = False) -> Tensor:
+        """This tensor in another dtype (differentiable between float dtypes), as ``torch.Tensor.to``.
+
+        Accepts ``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other_tensor)`` (its dtype)
+        and the keywords; the device must be the CPU ('cpu' or ``chalkgrad.device('cpu')``).
+        Returns ``self`` when nothing changes, unless ``copy=True``.
+        """
+        from .device import to_arguments
+
+        dtype, _ = to_arguments(args, dtype, device, "Tensor.to()")
+        d = self.dtype if dtype is None else dtype
         if d == self.dtype:
-            return self
+            return self.clone() if copy else self
         return _shape.cast(self, d)
+
+    def cpu(self) -> Tensor:
+        """This tensor (it already lives on the CPU), as ``torch.Tensor.cpu``."""
+        return self
+
+    def int(self) -> Tensor:
+        """An integer copy, as ``torch.Tensor.int``; chalkgrad's integer dtype is int64 (no int32)."""
+        return self.to(int64)
 
     def double(self) -> Tensor:
         return self.to(float64)
@@ -234,7 +282,7 @@ class Tensor:
 
     def __index__(self) -> int:
         if self.dtype.kind not in "iub" or self.data.size != 1:
-            raise TypeError("only integer tensors of a single element can be used as an index")
+            raise DTypeError("only integer tensors of a single element can be used as an index")
         return int(self.data.item())
 
     def __array__(self, dtype=None, copy=None):
@@ -339,6 +387,12 @@ class Tensor:
         return self
 
     def _inplace_binary(self, ufunc, other, what: str) -> Tensor:
+        promoted = _promotion.result_type(self, other if not isinstance(other, list) else np.asarray(other))
+        if _promotion.category(promoted) > _promotion.category(self.dtype) or (
+                ufunc is np.true_divide and self.dtype.kind != "f"):
+            promoted = promoted if ufunc is not np.true_divide or promoted.kind == "f" else float32
+            raise DTypeError(f"{what}: the result is {promoted}, which cannot be written into a tensor of dtype "
+                             f"{self.dtype} (as in PyTorch); compute out of place, or convert the tensor first")
         other = _raw(other)
         try:
             result = ufunc(self.data, other)
@@ -723,6 +777,27 @@ class Tensor:
     def dot(self, other):
         return _linalg.dot(self, other)
 
+    # ------------------------------------------------------------------ softmax / sorting
+    def softmax(self, dim=-1):
+        """e^x / Σ e^x along ``dim`` (the last by default); see :func:`chalkgrad.softmax`."""
+        return _softmax.softmax(self, dim)
+
+    def log_softmax(self, dim=-1):
+        """log(softmax(x)) along ``dim`` (the last by default)."""
+        return _softmax.log_softmax(self, dim)
+
+    def sort(self, dim=-1, descending=False, stable=False):
+        """``(values, indices)`` sorted along ``dim``; the values are differentiable."""
+        return _sort.sort(self, dim, descending, stable)
+
+    def argsort(self, dim=-1, descending=False, stable=False):
+        """The int64 indices that sort the tensor along ``dim``."""
+        return _sort.argsort(self, dim, descending, stable)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):  # noqa: A002 - PyTorch's name
+        """``(values, indices)`` of the k largest (or smallest) elements along ``dim``."""
+        return _sort.topk(self, k, dim, largest, sorted)
+
     # ------------------------------------------------------------------ printing
     def __repr__(self) -> str:
         body = np.array2string(
@@ -750,5 +825,8 @@ _function._tensor_class = Tensor
 from .ops import elementwise as _ew  # noqa: E402
 from .ops import indexing as _indexing  # noqa: E402
 from .ops import linalg as _linalg  # noqa: E402
+from .ops import promotion as _promotion  # noqa: E402
 from .ops import reduce as _reduce  # noqa: E402
 from .ops import shape as _shape  # noqa: E402
+from .ops import softmax as _softmax  # noqa: E402
+from .ops import sort as _sort  # noqa: E402

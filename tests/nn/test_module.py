@@ -324,7 +324,7 @@ def test_to_double_float():
     assert net.to("cpu") is net and net.to(device="cpu", dtype="double").head.bias.dtype == cg.float64
     with pytest.raises(cg.DTypeError, match="only accepts floating dtypes"):
         net.to(cg.int64)
-    with pytest.raises(ValueError, match="live on the CPU"):
+    with pytest.raises(ValueError, match="runs on the CPU"):
         net.to("cuda")
 
 

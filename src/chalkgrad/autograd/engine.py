@@ -126,6 +126,8 @@ def run_backward(outputs, grads, retain_graph=False, create_graph=False, inputs=
             for x, gx, need in zip(node.inputs, in_grads, node.needs_input_grad):
                 if not need or gx is None:
                     continue
+                if gx.dtype != x.dtype:  # a float32 input gets a float32 gradient, as in PyTorch
+                    gx = gx.to(x.dtype)
                 if gx.shape != x.shape:
                     raise ShapeError(
                         f"internal error in {node.name}.backward: gradient of shape "

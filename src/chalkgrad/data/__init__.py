@@ -3,7 +3,7 @@
 Shaped like ``torch.utils.data`` and ``torchvision``::
 
     from chalkgrad.data import DataLoader, digits, train_test_split
-    train, test = train_test_split(digits(), test_fraction=0.2, seed=0)
+    train, test = train_test_split(digits(), test_size=0.2, random_state=0)
     for x, y in DataLoader(train, batch_size=32, shuffle=True):
         ...
 
@@ -12,7 +12,8 @@ Shaped like ``torch.utils.data`` and ``torchvision``::
 * :mod:`.dataloader`: ``DataLoader``, ``default_collate``
 * :mod:`.transforms`: ``Compose``, ``ToTensor``, ``Normalize``, flips, ``RandomCrop``,
   ``RandomRotation``, ``ColorJitter``, ``GaussianNoise`` (also importable as ``chalkgrad.data.transforms``)
-* :mod:`.datasets`: ``digits``, ``train_test_split``, ``MNIST``, ``FashionMNIST``, ``CIFAR10``,
+* :mod:`.split`: ``train_test_split`` (scikit-learn's signature)
+* :mod:`.datasets`: ``digits``, ``MNIST``, ``FashionMNIST``, ``CIFAR10``,
   ``ImageFolder``, ``read_idx`` (no downloading)
 """
 
@@ -21,9 +22,10 @@ from ._unpickle import restricted_load
 from .dataloader import DataLoader, default_collate, default_convert
 from .dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
 from .datasets import (
-    CIFAR10, IMG_EXTENSIONS, MNIST, FashionMNIST, ImageFolder, digits, read_idx, train_test_split,
+    CIFAR10, IMG_EXTENSIONS, MNIST, FashionMNIST, ImageFolder, digits, read_idx,
 )
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler
+from .split import train_test_split
 from .transforms import (
     ColorJitter, Compose, GaussianNoise, Lambda, Normalize, RandomCrop, RandomHorizontalFlip, RandomRotation,
     RandomVerticalFlip, ToTensor, rotate,

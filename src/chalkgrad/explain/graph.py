@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import ConfigError, GradError
+from ..errors import ConfigError, GradError, KeyNameError
 from .expr import fmt_number
 
 __all__ = ["Graph", "GraphNode", "GraphEdge", "graph_of", "graph_of_solution", "graph_of_problem",
@@ -132,7 +132,7 @@ class Graph:
         for n in self.nodes:
             if n.id == node_id:
                 return n
-        raise KeyError(f"no node with id {node_id!r} in this graph")
+        raise KeyNameError(f"no node with id {node_id!r} in this graph")
 
     def find(self, label: str) -> list[GraphNode]:
         """The nodes with this label or name (an op name like ``'Mul'``, or a quantity name)."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from ..errors import KeyNameError
 from .expr import Expr, Sym, fmt_number
 
 __all__ = ["Step", "Section", "Solution", "CarryDifference"]
@@ -104,7 +105,7 @@ class Solution:
         for s in reversed(list(self.steps())):
             if s.name == name:
                 return s.value
-        raise KeyError(f"no quantity named {name!r} in this solution")
+        raise KeyNameError(f"no quantity named {name!r} in this solution")
 
     def verify(self, rtol: float = 1e-9, atol: float = 1e-12) -> None:
         """Check that every formula, evaluated on the values it names, gives the library's value."""

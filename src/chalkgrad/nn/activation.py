@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import ConfigError
 from ..ops.shape import normalize_dim
 from . import functional as F
 from . import init
-from .module import Module
+from .module import Module, layer_dtype, positive_int
 from .parameter import Parameter
 
 __all__ = [
@@ -63,8 +64,8 @@ class Hardtanh(_Activation):
         self.max_val = max_val if max_value is None else max_value
         self.inplace = inplace
         if not self.max_val > self.min_val:
-            raise ValueError(f"{type(self).__name__}: max_val ({self.max_val}) must be greater than "
-                             f"min_val ({self.min_val})")
+            raise ConfigError(f"{type(self).__name__}: max_val ({self.max_val}) must be greater than "
+                              f"min_val ({self.min_val})")
 
     def forward(self, input):  # noqa: A002
         return F.hardtanh(input, self.min_val, self.max_val)
@@ -103,12 +104,10 @@ class PReLU(_Activation):
     ``weight`` has shape (num_parameters,), every entry initialized to ``init``.
     """
 
-    def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype=None) -> None:
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device=None, dtype=None) -> None:
         super().__init__()
-        if not isinstance(num_parameters, (int, np.integer)) or num_parameters < 1:
-            raise ValueError(f"PReLU: num_parameters must be a positive integer, got {num_parameters!r}")
-        self.num_parameters, self.init = int(num_parameters), init
-        self.weight = Parameter(np.empty(self.num_parameters, dtype=dtype or np.float32))
+        self.num_parameters, self.init = positive_int("PReLU", "num_parameters", num_parameters), init
+        self.weight = Parameter(np.empty(self.num_parameters, dtype=layer_dtype("PReLU", dtype, device)))
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -155,7 +154,7 @@ class GELU(_Activation):
     def __init__(self, approximate: str = "none") -> None:
         super().__init__()
         if approximate not in ("none", "tanh"):
-            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
+            raise ConfigError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
         self.approximate = approximate
 
     def forward(self, input):  # noqa: A002

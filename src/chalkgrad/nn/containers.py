@@ -11,6 +11,7 @@ import operator
 from collections import OrderedDict
 from collections.abc import Mapping
 
+from ..errors import DTypeError, IndexOutOfRangeError, KeyNameError
 from .module import Module
 
 
@@ -19,9 +20,9 @@ def _index(idx, n: int, what: str) -> int:
     try:
         i = operator.index(idx)
     except TypeError:
-        raise TypeError(f"{what} indices must be integers or slices, got {type(idx).__name__}") from None
+        raise DTypeError(f"{what} indices must be integers or slices, got {type(idx).__name__}") from None
     if not -n <= i < n:
-        raise IndexError(f"{what} index {i} is out of range for {n} modules")
+        raise IndexOutOfRangeError(f"{what} index {i} is out of range for {n} modules")
     return i % n
 
 
@@ -65,7 +66,7 @@ class _IndexedContainer(Module):
     def insert(self, index: int, module: Module) -> None:
         """Insert ``module`` before position ``index``."""
         if not isinstance(module, Module):
-            raise TypeError(f"{type(self).__name__}.insert: expected a Module, got {type(module).__name__}")
+            raise DTypeError(f"{type(self).__name__}.insert: expected a Module, got {type(module).__name__}")
         modules = list(self._modules.values())
         modules.insert(index, module)
         self._renumber(modules)
@@ -94,7 +95,7 @@ class Sequential(_IndexedContainer):
         else:
             for i, m in enumerate(modules):
                 if not isinstance(m, Module):
-                    raise TypeError(f"Sequential: argument {i} is a {type(m).__name__}, expected a Module")
+                    raise DTypeError(f"Sequential: argument {i} is a {type(m).__name__}, expected a Module")
                 self.add_module(str(i), m)
 
     def forward(self, x):
@@ -135,7 +136,7 @@ class ModuleList(_IndexedContainer):
 
     def append(self, module: Module) -> ModuleList:
         if not isinstance(module, Module):
-            raise TypeError(f"ModuleList.append: expected a Module, got {type(module).__name__}")
+            raise DTypeError(f"ModuleList.append: expected a Module, got {type(module).__name__}")
         return super().append(module)
 
     def __getitem__(self, idx):
@@ -182,17 +183,17 @@ class ModuleDict(Module):
 
     def __setitem__(self, key: str, module: Module) -> None:
         if not isinstance(module, Module):
-            raise TypeError(f"ModuleDict: the value for {key!r} must be a Module, got {type(module).__name__}")
+            raise DTypeError(f"ModuleDict: the value for {key!r} must be a Module, got {type(module).__name__}")
         self.add_module(key, module)
 
     def __getitem__(self, key: str) -> Module:
         if key not in self._modules:
-            raise KeyError(f"ModuleDict has no key {key!r}; keys are {list(self._modules)}")
+            raise KeyNameError(f"ModuleDict has no key {key!r}; keys are {list(self._modules)}")
         return self._modules[key]
 
     def __delitem__(self, key: str) -> None:
         if key not in self._modules:
-            raise KeyError(f"ModuleDict has no key {key!r}; keys are {list(self._modules)}")
+            raise KeyNameError(f"ModuleDict has no key {key!r}; keys are {list(self._modules)}")
         delattr(self, key)
 
     def __contains__(self, key) -> bool:
@@ -220,7 +221,7 @@ class ModuleDict(Module):
             try:
                 key, module = pair
             except (TypeError, ValueError):
-                raise TypeError(f"ModuleDict.update: element {j} is not a (key, module) pair") from None
+                raise DTypeError(f"ModuleDict.update: element {j} is not a (key, module) pair") from None
             self[key] = module
 
     def pop(self, key: str) -> Module:

@@ -34,7 +34,7 @@ from .functional.conv import (
     spatial_padding,
     unfold,
 )
-from .module import Module, layer_dtype
+from .module import Module, check_input_dtype, layer_dtype, positive_int
 from .parameter import Parameter
 
 __all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "Unfold", "Fold"]
@@ -50,11 +50,8 @@ class _ConvNd(Module):
                  padding_mode, output_padding, device, dtype, generator) -> None:
         super().__init__()
         name, n = f"{type(self).__name__}({in_channels}, {out_channels}, kernel_size={kernel_size})", self._n
-        for what, v in (("in_channels", in_channels), ("out_channels", out_channels)):
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-                raise ConfigError(f"{name}: {what} must be a positive integer, got {v!r}")
-        if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups < 1:
-            raise ConfigError(f"{name}: groups must be a positive integer, got {groups!r}")
+        for what, v in (("in_channels", in_channels), ("out_channels", out_channels), ("groups", groups)):
+            positive_int(name, what, v)
         if in_channels % groups:
             raise ConfigError(f"{name}: in_channels={in_channels} must be divisible by groups={groups}")
         if out_channels % groups:
@@ -139,6 +136,7 @@ class _ConvNd(Module):
 
 class _Conv(_ConvNd):
     def forward(self, input):  # noqa: A002 - torch's name
+        check_input_dtype(self._label(), input, self.weight)
         return conv_nd(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups,
                        self._label(), self.padding_mode)
 
@@ -157,6 +155,7 @@ class _ConvTranspose(_ConvNd):
     transposed = True
 
     def forward(self, input, output_size=None):  # noqa: A002
+        check_input_dtype(self._label(), input, self.weight)
         return conv_transpose_nd(input, self.weight, self.bias, self.stride, self.padding, self.output_padding,
                                  self.groups, self.dilation, self._label(), output_size)
 

@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-from ..errors import ShapeError
+from ..errors import ConfigError, DTypeError, ShapeError
 from ..random import get_generator
 from ..tensor import Tensor
 
@@ -65,11 +65,11 @@ def calculate_gain(nonlinearity: str, param=None) -> float:
     if nonlinearity == "leaky_relu":
         slope = 0.01 if param is None else param
         if isinstance(slope, bool) or not isinstance(slope, (int, float)):
-            raise ValueError(f"calculate_gain: negative slope {slope!r} is not a number")
+            raise ConfigError(f"calculate_gain: negative slope {slope!r} is not a number")
         return math.sqrt(2.0 / (1 + slope**2))
     if nonlinearity not in _GAINS:
-        raise ValueError(f"calculate_gain: unknown nonlinearity {nonlinearity!r}; expected one of "
-                         f"{sorted(_GAINS) + ['leaky_relu']}")
+        raise ConfigError(f"calculate_gain: unknown nonlinearity {nonlinearity!r}; expected one of "
+                          f"{sorted(_GAINS) + ['leaky_relu']}")
     return _GAINS[nonlinearity]
 
 
@@ -90,7 +90,7 @@ def _array(tensor, what: str) -> np.ndarray:
         return tensor.data
     if isinstance(tensor, np.ndarray):
         return tensor
-    raise TypeError(f"{what}: expected a chalkgrad Tensor (or a NumPy array), got {type(tensor).__name__}")
+    raise DTypeError(f"{what}: expected a chalkgrad Tensor (or a NumPy array), got {type(tensor).__name__}")
 
 
 def _fill(tensor, values, lo=None, hi=None):
@@ -124,7 +124,7 @@ def _shape(tensor, what):
 def uniform_(tensor, a: float = 0.0, b: float = 1.0, generator=None):
     """Fill with U(a, b): mean (a + b)/2, variance (b - a)²/12."""
     if a > b:
-        raise ValueError(f"uniform_: a ({a}) must not exceed b ({b})")
+        raise ConfigError(f"uniform_: a ({a}) must not exceed b ({b})")
     if _skipping:
         return tensor
     arr = _array(tensor, "uniform_")
@@ -140,7 +140,7 @@ def uniform_(tensor, a: float = 0.0, b: float = 1.0, generator=None):
 def normal_(tensor, mean: float = 0.0, std: float = 1.0, generator=None):
     """Fill with N(mean, std²): variance std²."""
     if std < 0:
-        raise ValueError(f"normal_: std must be non-negative, got {std}")
+        raise ConfigError(f"normal_: std must be non-negative, got {std}")
     if _skipping:
         return tensor
     return _fill(tensor, _rng(generator).normal(mean, std, _shape(tensor, "normal_")))
@@ -193,9 +193,9 @@ def trunc_normal_(tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, 
     (mean 0, std 1, [-2, 2]) that is about 0.774.
     """
     if not a < b:
-        raise ValueError(f"trunc_normal_: a ({a}) must be less than b ({b})")
+        raise ConfigError(f"trunc_normal_: a ({a}) must be less than b ({b})")
     if std < 0:
-        raise ValueError(f"trunc_normal_: std must be non-negative, got {std}")
+        raise ConfigError(f"trunc_normal_: std must be non-negative, got {std}")
     shape = _shape(tensor, "trunc_normal_")
     if std == 0:
         return _fill(tensor, np.full(shape, min(max(mean, a), b)))
@@ -245,7 +245,7 @@ def xavier_normal_(tensor, gain: float = 1.0, generator=None):
 
 def _kaiming_std(tensor, a, mode, nonlinearity):
     if mode not in ("fan_in", "fan_out"):
-        raise ValueError(f"kaiming init: mode must be 'fan_in' or 'fan_out', got {mode!r}")
+        raise ConfigError(f"kaiming init: mode must be 'fan_in' or 'fan_out', got {mode!r}")
     fan_in, fan_out = _calculate_fan_in_and_fan_out(_array(tensor, "kaiming init"))
     fan = fan_in if mode == "fan_in" else fan_out
     gain = calculate_gain(nonlinearity, a)

@@ -6,12 +6,12 @@ import math
 
 import numpy as np
 
-from ..errors import ShapeError
+from ..errors import ConfigError, ShapeError
 from ..ops.linalg import linear
 from ..ops.shape import flatten as _flatten
 from ..ops.shape import normalize_dim, reshape
 from . import init
-from .module import Module, layer_dtype
+from .module import Module, check_input_dtype, layer_dtype, positive_int
 from .parameter import Parameter
 
 
@@ -30,11 +30,10 @@ class Linear(Module):
     def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None, dtype=None, *,
                  generator=None) -> None:
         super().__init__()
-        for name, v in (("in_features", in_features), ("out_features", out_features)):
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
-                raise ValueError(f"Linear: {name} must be a non-negative integer, got {v!r}")
-        dtype = layer_dtype("Linear", dtype, device)
-        self.in_features, self.out_features = int(in_features), int(out_features)
+        where_ = f"{type(self).__name__}({in_features}, {out_features})"
+        self.in_features = positive_int(where_, "in_features", in_features)
+        self.out_features = positive_int(where_, "out_features", out_features)
+        dtype = layer_dtype(where_, dtype, device)
         self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype=dtype))
         if bias:
             self.bias = Parameter(np.empty(self.out_features, dtype=dtype))
@@ -57,6 +56,7 @@ class Linear(Module):
                 f"{tuple(shape)} has {shape[-1] if shape else 0} features in its last dimension, "
                 f"expected {self.in_features}"
             )
+        check_input_dtype(f"{type(self).__name__}({self.in_features}, {self.out_features})", x, self.weight)
         return linear(x, self.weight, self.bias)
 
     def output_shape(self, input_shape):
@@ -128,7 +128,7 @@ class Unflatten(Module):
         super().__init__()
         sizes = tuple(int(v) for v in unflattened_size)
         if sum(v == -1 for v in sizes) > 1 or any(v < -1 for v in sizes):
-            raise ValueError(f"Unflatten: unflattened_size {sizes} may hold non-negative sizes and at most one -1")
+            raise ConfigError(f"Unflatten: unflattened_size {sizes} may hold non-negative sizes and at most one -1")
         self.dim, self.unflattened_size = dim, sizes
 
     def output_shape(self, input_shape):

@@ -8,6 +8,7 @@ the functions' docstrings; ``reduction`` is checked when the module is built.
 
 from __future__ import annotations
 
+from ..errors import ConfigError
 from ..tensor import Tensor
 from . import functional as F
 from .functional.loss import _reduction_arg
@@ -89,7 +90,7 @@ class HuberLoss(_Loss):
     def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
         super().__init__(reduction=reduction)
         if not delta > 0:
-            raise ValueError(f"HuberLoss: delta must be positive, got {delta!r}")
+            raise ConfigError(f"HuberLoss: delta must be positive, got {delta!r}")
         self.delta = delta
 
     def forward(self, input, target):
@@ -104,7 +105,7 @@ class SmoothL1Loss(_Loss):
     def __init__(self, size_average=None, reduce=None, reduction: str = "mean", beta: float = 1.0) -> None:
         super().__init__(size_average, reduce, reduction)
         if not beta >= 0:
-            raise ValueError(f"SmoothL1Loss: beta must be non-negative, got {beta!r}")
+            raise ConfigError(f"SmoothL1Loss: beta must be non-negative, got {beta!r}")
         self.beta = beta
 
     def forward(self, input, target):
@@ -150,7 +151,7 @@ class CrossEntropyLoss(_WeightedLoss):
                  reduction: str = "mean", label_smoothing: float = 0.0) -> None:
         super().__init__(weight, size_average, reduce, reduction)
         if not 0.0 <= label_smoothing <= 1.0:
-            raise ValueError(f"CrossEntropyLoss: label_smoothing must be between 0.0 and 1.0, got {label_smoothing!r}")
+            raise ConfigError(f"CrossEntropyLoss: label_smoothing must be between 0.0 and 1.0, got {label_smoothing!r}")
         self.ignore_index = ignore_index
         self.label_smoothing = label_smoothing
 
@@ -200,7 +201,7 @@ class MultiMarginLoss(_WeightedLoss):
                  reduction: str = "mean") -> None:
         super().__init__(weight, size_average, reduce, reduction)
         if p not in (1, 2):
-            raise ValueError(f"MultiMarginLoss: p must be 1 or 2, got {p!r}")
+            raise ConfigError(f"MultiMarginLoss: p must be 1 or 2, got {p!r}")
         self.p, self.margin = p, margin
 
     def forward(self, input, target):
@@ -243,7 +244,7 @@ class TripletMarginLoss(_Loss):
                  size_average=None, reduce=None, reduction: str = "mean") -> None:
         super().__init__(size_average, reduce, reduction)
         if not margin > 0:
-            raise ValueError(f"TripletMarginLoss: margin must be greater than 0, got {margin!r}")
+            raise ConfigError(f"TripletMarginLoss: margin must be greater than 0, got {margin!r}")
         self.margin, self.p, self.eps, self.swap = margin, p, eps, swap
 
     def forward(self, anchor, positive, negative):

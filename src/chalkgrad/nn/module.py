@@ -33,7 +33,16 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ..errors import ChalkgradError, DTypeError, ShapeError, StateDictError
+from ..device import check_device, to_arguments
+from ..errors import (
+    AttributeLookupError,
+    ChalkgradError,
+    ConfigError,
+    DTypeError,
+    KeyNameError,
+    ShapeError,
+    StateDictError,
+)
 from ..tensor import Tensor, canonical_dtype
 from .parameter import Parameter
 
@@ -147,18 +156,18 @@ class Module:
     def __getattr__(self, name: str):
         # Only reached when normal lookup fails.
         if name in _INTERNAL and "_parameters" not in self.__dict__:
-            raise AttributeError(
+            raise AttributeLookupError(
                 f"{type(self).__name__} is not initialized: its __init__ must call super().__init__() "
                 f"before the module is used (looking up '{name}')"
             )
-        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+        raise AttributeLookupError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __setattr__(self, name: str, value) -> None:
         d = self.__dict__
         params = d.get("_parameters")
         if params is None and isinstance(value, (Parameter, Module)):
             what = "parameter" if isinstance(value, Parameter) else "submodule"
-            raise AttributeError(
+            raise AttributeLookupError(
                 f"cannot assign {what} '{name}' before Module.__init__() was called: "
                 f"call super().__init__() first in {type(self).__name__}.__init__"
             )
@@ -171,19 +180,19 @@ class Module:
         elif params is not None:
             if name in params:
                 if value is not None:
-                    raise TypeError(f"cannot assign a {type(value).__name__} to parameter '{name}' of "
-                                    f"{type(self).__name__} (expected a Parameter or None); to change its "
-                                    f"values use `with chalkgrad.no_grad(): module.{name}.copy_(...)`")
+                    raise DTypeError(f"cannot assign a {type(value).__name__} to parameter '{name}' of "
+                                     f"{type(self).__name__} (expected a Parameter or None); to change its "
+                                     f"values use `with chalkgrad.no_grad(): module.{name}.copy_(...)`")
                 params[name] = None
             elif name in d["_modules"]:
                 if value is not None:
-                    raise TypeError(f"cannot assign a {type(value).__name__} to child module '{name}' of "
-                                    f"{type(self).__name__} (expected a Module or None)")
+                    raise DTypeError(f"cannot assign a {type(value).__name__} to child module '{name}' of "
+                                     f"{type(self).__name__} (expected a Module or None)")
                 d["_modules"][name] = None
             elif name in d["_buffers"]:
                 if value is not None and not isinstance(value, Tensor):
-                    raise TypeError(f"cannot assign a {type(value).__name__} to buffer '{name}' of "
-                                    f"{type(self).__name__} (expected a Tensor or None)")
+                    raise DTypeError(f"cannot assign a {type(value).__name__} to buffer '{name}' of "
+                                     f"{type(self).__name__} (expected a Tensor or None)")
                 d["_buffers"][name] = value
         object.__setattr__(self, name, value)
 
@@ -202,20 +211,20 @@ class Module:
 
     def _check_new_name(self, what: str, name, store: dict) -> None:
         if "_parameters" not in self.__dict__:
-            raise AttributeError(f"{what}: cannot register '{name}' before Module.__init__() was called: "
-                                 f"call super().__init__() first in {type(self).__name__}.__init__")
+            raise AttributeLookupError(f"{what}: cannot register '{name}' before Module.__init__() was called: "
+                                       f"call super().__init__() first in {type(self).__name__}.__init__")
         if not isinstance(name, str):
-            raise TypeError(f"{what}: the name must be a string, got {type(name).__name__}")
+            raise DTypeError(f"{what}: the name must be a string, got {type(name).__name__}")
         if not name or "." in name:
-            raise KeyError(f"{what}: invalid name {name!r} (expected a non-empty string without '.')")
+            raise KeyNameError(f"{what}: invalid name {name!r} (expected a non-empty string without '.')")
         if name not in store and hasattr(self, name):
-            raise KeyError(f"{what}: attribute '{name}' already exists on {type(self).__name__}")
+            raise KeyNameError(f"{what}: attribute '{name}' already exists on {type(self).__name__}")
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Register ``param`` (a Parameter, or None for an absent one such as ``bias=False``) as ``name``."""
         self._check_new_name("register_parameter", name, self._parameters)
         if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"register_parameter: '{name}' must be a Parameter or None, got {type(param).__name__}")
+            raise DTypeError(f"register_parameter: '{name}' must be a Parameter or None, got {type(param).__name__}")
         self._forget(name, keep="_parameters")
         self._parameters[name] = param
         object.__setattr__(self, name, param)
@@ -224,7 +233,7 @@ class Module:
         """Register state that is not trained (running means...); saved in ``state_dict`` if ``persistent``."""
         self._check_new_name("register_buffer", name, self._buffers)
         if tensor is not None and not isinstance(tensor, Tensor):
-            raise TypeError(f"register_buffer: '{name}' must be a Tensor or None, got {type(tensor).__name__}")
+            raise DTypeError(f"register_buffer: '{name}' must be a Tensor or None, got {type(tensor).__name__}")
         self._forget(name, keep="_buffers")
         self._buffers[name] = tensor
         if not persistent:
@@ -235,7 +244,7 @@ class Module:
         """Register ``module`` as the child ``name`` (same as assigning ``self.name = module``)."""
         self._check_new_name("add_module", name, self._modules)
         if module is not None and not isinstance(module, Module):
-            raise TypeError(f"add_module: '{name}' must be a Module or None, got {type(module).__name__}")
+            raise DTypeError(f"add_module: '{name}' must be a Module or None, got {type(module).__name__}")
         self._forget(name, keep="_modules")
         self._modules[name] = module
         object.__setattr__(self, name, module)
@@ -382,8 +391,8 @@ class Module:
         for part in target.split(".") if target else []:
             child = mod._modules.get(part)
             if child is None:
-                raise AttributeError(f"{type(mod).__name__} has no submodule '{part}' (looking up '{target}'); "
-                                     f"its children are {list(mod._modules)}")
+                raise AttributeLookupError(f"{type(mod).__name__} has no submodule '{part}' (looking up '{target}'); "
+                                           f"its children are {list(mod._modules)}")
             mod = child
         return mod
 
@@ -392,8 +401,8 @@ class Module:
         path, _, name = target.rpartition(".")
         mod = self.get_submodule(path)
         if mod._parameters.get(name) is None:
-            raise AttributeError(f"{type(mod).__name__} has no parameter '{name}' (looking up '{target}'); "
-                                 f"its parameters are {[k for k, v in mod._parameters.items() if v is not None]}")
+            raise AttributeLookupError(f"{type(mod).__name__} has no parameter '{name}' (looking up '{target}'); "
+                                       f"its parameters are {[k for k, v in mod._parameters.items() if v is not None]}")
         return mod._parameters[name]
 
     def get_buffer(self, target: str) -> Tensor:
@@ -401,7 +410,7 @@ class Module:
         path, _, name = target.rpartition(".")
         mod = self.get_submodule(path)
         if mod._buffers.get(name) is None:
-            raise AttributeError(f"{type(mod).__name__} has no buffer '{name}' (looking up '{target}')")
+            raise AttributeLookupError(f"{type(mod).__name__} has no buffer '{name}' (looking up '{target}')")
         return mod._buffers[name]
 
     def apply(self, fn) -> Module:
@@ -418,7 +427,7 @@ class Module:
     def train(self, mode: bool = True) -> Module:
         """Set training mode (``training=True``) on self and, recursively, on every child; returns self."""
         if not isinstance(mode, bool):
-            raise ValueError(f"train(): mode must be a bool, got {mode!r}")
+            raise ConfigError(f"train(): mode must be a bool, got {mode!r}")
         object.__setattr__(self, "training", mode)
         for child in self.children():
             child.train(mode)
@@ -448,18 +457,9 @@ class Module:
         Accepts ``to(dtype)``, ``to(tensor)`` (its dtype), ``to('cpu')`` and the keywords
         ``dtype=``/``device=``. Integer and bool buffers are left as they are.
         """
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype = a.dtype
-            elif isinstance(a, str) and a.split(":")[0] in ("cpu", "cuda", "mps"):
-                device = a
-            else:
-                dtype = a
-        if device is not None and str(device).split(":")[0] != "cpu":
-            raise ValueError(f"to(): chalkgrad modules live on the CPU (NumPy); got device {device!r}")
-        if dtype is None:
+        d, _ = to_arguments(args, dtype, device, f"{type(self).__name__}.to()")
+        if d is None:
             return self
-        d = canonical_dtype(dtype)
         if d.kind != "f":
             raise DTypeError(f"Module.to() only accepts floating dtypes (float32, float64), got {d}")
         for m in self.modules():
@@ -515,7 +515,7 @@ class Module:
         Values are cast to the module's dtype. Nothing is copied unless every check passes.
         """
         if not isinstance(state_dict, Mapping):
-            raise TypeError(f"load_state_dict: expected a dict of names to arrays, got {type(state_dict).__name__}")
+            raise DTypeError(f"load_state_dict: expected a dict of names to arrays, got {type(state_dict).__name__}")
         own = OrderedDict(self._named_state())
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
@@ -571,14 +571,35 @@ class Module:
 
 def layer_dtype(name: str, dtype, device) -> np.dtype:
     """The float dtype a layer's parameters get (float32 by default); ``device`` must be the CPU."""
-    from ..errors import ConfigError
-
-    if device is not None and str(device) != "cpu":
-        raise ConfigError(f"{name}: chalkgrad layers live on the CPU (NumPy); got device {device!r}")
+    check_device(device, name)
     d = np.dtype("float32") if dtype is None else canonical_dtype(dtype)
     if d.kind != "f":
         raise DTypeError(f"{name}: dtype must be float32 or float64, got {d}")
     return d
+
+
+def positive_int(layer: str, arg: str, value) -> int:
+    """``value`` as an int, or a ConfigError naming the layer and argument if it is not a positive integer."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ConfigError(f"{layer}: {arg} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def check_input_dtype(layer: str, x, param, what: str = "input") -> None:
+    """Refuse an input whose dtype is not the dtype of the layer's parameter ``param``.
+
+    PyTorch refuses such input too; promoting it would give a float32 weight a float64
+    gradient, or silently compute in another precision than the layer's.
+    """
+    got, want = x.dtype, getattr(param, "dtype", param)
+    if got == want:
+        return
+    if got.kind != "f":
+        raise DTypeError(f"{layer}: {what} has dtype {got}, expected {want} like the layer's parameters; "
+                         f"convert it with .to(chalkgrad.{want}) (or .float()/.double())")
+    raise DTypeError(f"{layer}: {what} has dtype {got} but the layer's parameters are {want}; convert the "
+                     f"input with .to(chalkgrad.{want}), or the layer with .to(chalkgrad.{got}) "
+                     f"(.double()/.float())")
 
 
 def check_input_ndim(module_path: str, x, allowed: tuple, what: str) -> None:

@@ -22,7 +22,7 @@ from ..errors import ConfigError, ShapeError
 from ..tensor import Tensor
 from . import functional as F
 from .functional.normalization import _check_training_size
-from .module import Module, layer_dtype
+from .module import Module, check_input_dtype, layer_dtype, positive_int
 from .parameter import Parameter
 
 __all__ = [
@@ -31,10 +31,7 @@ __all__ = [
 ]
 
 
-def _positive_int(name: str, arg: str, v) -> int:
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v <= 0:
-        raise ConfigError(f"{name}: {arg} must be a positive integer, got {v!r}")
-    return int(v)
+_positive_int = positive_int
 
 
 class _Pointwise(Module):
@@ -42,6 +39,12 @@ class _Pointwise(Module):
 
     def _check_shape(self, shape: tuple) -> None:
         """Raise the same ShapeError as forward for an input of ``shape``."""
+
+    def _check_dtype(self, x) -> None:
+        """With γ/β or running statistics, the input must have their dtype (PyTorch: "mixed dtype")."""
+        ref = self.weight if self.weight is not None else getattr(self, "running_mean", None)
+        if ref is not None:
+            check_input_dtype(type(self).__name__, x, ref)
 
     def output_shape(self, input_shape):
         shape = tuple(int(s) for s in input_shape)
@@ -156,6 +159,7 @@ class _BatchNorm(_NormBase):
     def forward(self, input):  # noqa: A002
         shape = tuple(input.shape)
         self._check_shape(shape)
+        self._check_dtype(input)
         if self.training:
             _check_training_size(type(self).__name__, input)
         factor = self._factor()
@@ -199,6 +203,11 @@ class _InstanceNorm(_NormBase):
         # As PyTorch: instance norm does not count batches (momentum=None means 0).
         return 0.0 if self.momentum is None else self.momentum
 
+    def _check_dtype(self, x) -> None:
+        # As PyTorch: running statistics alone do not fix the input's dtype, γ and β do.
+        if self.weight is not None:
+            check_input_dtype(type(self).__name__, x, self.weight)
+
     def _strict_channels(self) -> bool:
         # As PyTorch: without affine parameters or running statistics any channel count works.
         return self.affine or self.track_running_stats
@@ -206,6 +215,7 @@ class _InstanceNorm(_NormBase):
     def forward(self, input):  # noqa: A002
         shape = tuple(input.shape)
         self._check_shape(shape)
+        self._check_dtype(input)
         unbatched = len(shape) == min(self._ranks)
         x = input.unsqueeze(0) if unbatched else input
         factor = self._factor()
@@ -259,6 +269,7 @@ class LayerNorm(_Pointwise):
 
     def forward(self, input):  # noqa: A002
         self._check_shape(tuple(input.shape))
+        self._check_dtype(input)
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
@@ -292,6 +303,7 @@ class GroupNorm(_Pointwise):
 
     def forward(self, input):  # noqa: A002
         self._check_shape(tuple(input.shape))
+        self._check_dtype(input)
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:

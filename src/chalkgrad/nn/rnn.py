@@ -59,7 +59,7 @@ from ..ops.shape import cat, flip, stack
 from ..random import get_generator
 from ..tensor import Tensor
 from . import init
-from .module import Module, layer_dtype
+from .module import Module, check_input_dtype, layer_dtype, positive_int
 from .parameter import Parameter
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell",
@@ -188,10 +188,7 @@ def _cell_step(mode, acts, xp, h, c, w_hh, b_hh):
     return _act(acts[0], xp + ah), None
 
 
-def _check_size(where_: str, name: str, v) -> int:
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
-        raise ConfigError(f"{where_}: {name} must be a non-negative integer, got {v!r}")
-    return int(v)
+_check_size = positive_int  # (where, argument, value) -> int, or a ConfigError
 
 
 def _resolve_acts(mode, where_, nonlinearity, gate, cand, cell):
@@ -217,11 +214,7 @@ def _act_repr(mode, acts) -> str:
 def _float_input(where_: str, x, dtype):
     if not isinstance(x, Tensor):
         raise DTypeError(f"{where_}: input must be a chalkgrad Tensor, got {type(x).__name__}")
-    if x.dtype.kind != "f":
-        raise DTypeError(f"{where_}: input must be a float tensor, got dtype {x.dtype}")
-    if x.dtype != dtype:
-        raise DTypeError(f"{where_}: input has dtype {x.dtype} but the parameters are {dtype}; convert the "
-                         f"layer with .to({x.dtype}) (or .double()/.float()) or the input with .to({dtype})")
+    check_input_dtype(where_, x, dtype)
 
 
 def _state(where_: str, name: str, s, expected: tuple, dtype):

@@ -50,8 +50,8 @@ class Embedding(Module):
                               "use sparse=False")
         self.padding_idx, self.max_norm, self.norm_type = padding_idx, max_norm, float(norm_type)
         self.scale_grad_by_freq, self.sparse = bool(scale_grad_by_freq), False
+        dtype = layer_dtype("Embedding", dtype, device)
         if _weight is None:
-            dtype = layer_dtype("Embedding", dtype, device)
             self.weight = Parameter(np.empty((self.num_embeddings, self.embedding_dim), dtype=dtype),
                                     requires_grad=not _freeze)
             self.reset_parameters(generator)

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from ..errors import NumericalError, ShapeError
 from ..tensor import Tensor
 
 __all__ = ["parameters_to_vector", "vector_to_parameters", "clip_grad_norm_", "clip_grad_value_"]
@@ -29,7 +30,7 @@ def vector_to_parameters(vec, parameters) -> None:
     params = _as_list(parameters)
     total = sum(p.numel() for p in params)
     if arr.ndim != 1 or arr.size != total:
-        raise ValueError(f"vector_to_parameters: expected a 1-D vector of {total} values, got shape {arr.shape}")
+        raise ShapeError(f"vector_to_parameters: expected a 1-D vector of {total} values, got shape {arr.shape}")
     start = 0
     for p in params:
         n = p.numel()
@@ -53,8 +54,8 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0, error_i
     else:
         total = sum(float(np.sum(np.abs(g.data.astype(np.float64)) ** q)) for g in grads) ** (1.0 / q)
     if error_if_nonfinite and not math.isfinite(total):
-        raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is {total}; "
-                           "pass error_if_nonfinite=False to clip anyway")
+        raise NumericalError(f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is {total}; "
+                             "pass error_if_nonfinite=False to clip anyway")
     coef = min(1.0, max_norm / (total + 1e-6))
     for g in grads:
         np.multiply(g.data, coef, out=g.data, casting="unsafe")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import Function
-from ..errors import ShapeError
+from ..errors import ConfigError, DTypeError, ShapeError
 from ..tensor import Tensor, _default_float, as_tensor_like
+from .promotion import convert, result_type
 from .shape import sum_to
 
 
@@ -356,6 +357,9 @@ def add(a, b):
 
 
 def sub(a, b):
+    if _dtype_of(a) == np.bool_ or _dtype_of(b) == np.bool_:
+        raise DTypeError("sub (-): subtraction with a bool operand is not defined (as in PyTorch); "
+                         "use ^ (logical xor) or ~ (logical not), or convert it with .long() or .float() first")
     return Sub.apply(*_operands(a, b))
 
 
@@ -365,12 +369,26 @@ def mul(a, b):
 
 def div(a, b):
     """True division; integer operands give the default float, as in PyTorch."""
-    a, b = _operands(a, b)
-    return Div.apply(_to_float(a), _to_float(b) if isinstance(b, Tensor) else b)
+    if isinstance(a, np.ndarray):
+        a = as_tensor_like(a, b)
+    if isinstance(b, np.ndarray):
+        b = as_tensor_like(b, a)
+    dtype = result_type(a, b)
+    if dtype.kind != "f":
+        dtype = _default_float()
+    return Div.apply(convert(a, dtype), convert(b, dtype))
 
 
 def pow(a, b):  # noqa: A001 - the PyTorch name
-    return Pow.apply(*_operands(a, b))
+    a, b = _operands(a, b)
+    kinds = _dtype_of(a).kind + _dtype_of(b).kind  # (a Python number may still differ from the tensor's kind)
+    if kinds == "bb":
+        raise DTypeError("pow (**): a bool base and a bool exponent give no number (PyTorch refuses it too); "
+                         "convert one with .long() or .float() first")
+    if "f" not in kinds and np.any(_data(b) < 0):
+        raise DTypeError(f"pow (**): an integer tensor to a negative integer power ({_data(b).min()}) is not "
+                         "an integer (PyTorch refuses it too); convert the base with .float() first")
+    return Pow.apply(a, b)
 
 
 def maximum(a, b):
@@ -382,7 +400,14 @@ def minimum(a, b):
 
 
 def neg(x):
+    if _dtype_of(x) == np.bool_:
+        raise DTypeError("neg (-): negation of a bool tensor is not defined (as in PyTorch); "
+                         "use ~ (logical not) to invert a mask")
     return Neg.apply(x)
+
+
+def _dtype_of(x) -> np.dtype:
+    return x.data.dtype if isinstance(x, Tensor) else np.asarray(x).dtype
 
 
 def exp(x):
@@ -440,9 +465,9 @@ def relu(x):
 def clamp(x, min=None, max=None):  # noqa: A002 - the PyTorch names
     """Limit ``x`` to ``[min, max]``; either bound may be None."""
     if min is None and max is None:
-        raise ValueError("clamp: at least one of min and max must be given")
+        raise ConfigError("clamp: at least one of min and max must be given")
     if min is not None and max is not None and min > max:
-        raise ValueError(f"clamp: min ({min}) must not exceed max ({max})")
+        raise ConfigError(f"clamp: min ({min}) must not exceed max ({max})")
     return Clamp.apply(x, lo=min, hi=max)
 
 
@@ -453,34 +478,35 @@ def where(cond, a, b):
     """Elementwise ``a if cond else b`` with broadcasting; ``cond`` is a bool tensor or array."""
     c = cond.data if isinstance(cond, Tensor) else np.asarray(cond)
     if c.dtype != np.bool_:
-        from ..errors import DTypeError
-
         raise DTypeError(f"where: condition must be a bool tensor, got dtype {c.dtype}")
     a, b = _operands(a, b)
     return Where.apply(a, b, cond=c)
 
 
-def _operands(a, b):
-    """Turn NumPy arrays into constant tensors so results keep the tensor's dtype.
+#: Python number types that cannot change a tensor's dtype of this kind (NumPy treats them as "weak").
+_WEAK = {"f": (float, int), "i": (int,)}
 
-    An integer or bool tensor meeting a Python float becomes the default float
-    first, so ``int_tensor * 0.5`` is float32 as in PyTorch (NumPy would say float64).
+
+def _operands(a, b):
+    """Both operands in the dtype PyTorch's promotion gives (see :mod:`.promotion`).
+
+    NumPy arrays become constant tensors first, a floating array taking the
+    tensor's float dtype; Python numbers become NumPy scalars of the result dtype,
+    so ``int_tensor * 0.5`` is float32 as in PyTorch (NumPy would say float64).
     """
     if isinstance(a, np.ndarray):
         a = as_tensor_like(a, b)
     if isinstance(b, np.ndarray):
         b = as_tensor_like(b, a)
-    if isinstance(b, float):
-        a = _to_float(a)
-    elif isinstance(a, float):
-        b = _to_float(b)
-    elif isinstance(a, Tensor) and isinstance(b, Tensor):  # int with float: the float's dtype, as in PyTorch
-        ka, kb = a.data.dtype.kind, b.data.dtype.kind
-        if ka in "biu" and kb == "f":
-            a = Tensor._wrap(a.data.astype(b.data.dtype))
-        elif kb in "biu" and ka == "f":
-            b = Tensor._wrap(b.data.astype(a.data.dtype))
-    return a, b
+    if isinstance(a, Tensor):
+        if isinstance(b, Tensor) and a.data.dtype == b.data.dtype:
+            return a, b  # the common cases, kept fast: NumPy gives the same dtype
+        if type(b) in _WEAK.get(a.data.dtype.kind, ()):
+            return a, b
+    elif isinstance(b, Tensor) and type(a) in _WEAK.get(b.data.dtype.kind, ()):
+        return a, b
+    dtype = result_type(a, b)
+    return convert(a, dtype), convert(b, dtype)
 
 
 def _to_float(x):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import Function
-from ..errors import DTypeError, IndexOutOfRangeError, ShapeError
+from ..errors import ClassIndexError, DTypeError, IndexOutOfRangeError, ShapeError
 from ..tensor import Tensor
 from .shape import normalize_dim
 
@@ -183,11 +183,11 @@ def one_hot(indices, num_classes=-1):
     if idx.dtype.kind == "b":
         raise DTypeError("one_hot: indices must be int64, got bool")
     if idx.size and idx.min() < 0:
-        raise ValueError(f"one_hot: class indices must be non-negative, got {idx.min()}")
+        raise ClassIndexError(f"one_hot: class indices must be non-negative, got {idx.min()}")
     if num_classes == -1:
         num_classes = int(idx.max()) + 1 if idx.size else 0
     if idx.size and idx.max() >= num_classes:
-        raise ValueError(f"one_hot: class index {idx.max()} is out of range for num_classes={num_classes}")
+        raise ClassIndexError(f"one_hot: class index {idx.max()} is out of range for num_classes={num_classes}")
     out = np.zeros(idx.shape + (num_classes,), dtype=np.int64)
     np.put_along_axis(out, idx[..., None], 1, axis=-1)
     return Tensor._wrap(out)

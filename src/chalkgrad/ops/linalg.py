@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import Function
-from ..errors import ShapeError
-from ..tensor import Tensor
+from ..errors import DTypeError, ShapeError
+from ..tensor import Tensor, as_tensor_like
 from .shape import reshape, sum_to
 
 
@@ -47,13 +47,28 @@ class Linear(Function):
         return gx, gw, gb
 
 
-def _as_tensor(x):
-    return x if isinstance(x, Tensor) else Tensor(x)
+def _as_tensor(x, other):
+    """Tensors pass; a NumPy array takes ``other``'s float dtype if both are floating; lists become tensors."""
+    if isinstance(x, Tensor):
+        return x
+    return as_tensor_like(x, other) if isinstance(x, np.ndarray) else Tensor(x)
+
+
+def check_same_dtype(op: str, a: Tensor, b: Tensor, names=("operands",)) -> None:
+    """Matrix products take operands of one dtype, as in PyTorch (no promotion)."""
+    if a.dtype != b.dtype:
+        raise DTypeError(f"{op}: {names[0]} have dtypes {a.dtype} and {b.dtype}; expected the same dtype "
+                         f"(PyTorch does not promote in matrix products): convert one with .to({b.dtype}) "
+                         f"or .to({a.dtype})")
+    if a.dtype.kind == "b":
+        raise DTypeError(f"{op}: bool operands are not supported (as in PyTorch); convert them with .long() "
+                         "or .float() first")
 
 
 def matmul(a, b):
     """Matrix product with PyTorch's rules: 1-D operands are promoted and the added dim removed."""
-    a, b = _as_tensor(a), _as_tensor(b)
+    a, b = _as_tensor(a, b), _as_tensor(b, a)
+    check_same_dtype("matmul", a, b)
     if a.ndim == 0 or b.ndim == 0:
         raise ShapeError(f"matmul: both operands need at least 1 dimension, got shapes {a.shape} and {b.shape}")
     ka = a.shape[-1]
@@ -96,7 +111,9 @@ def linear(x, weight, bias=None):
     if x.ndim == 0 or x.shape[-1] != weight.shape[1]:
         raise ShapeError(f"linear: input of shape {x.shape} has {x.shape[-1] if x.ndim else 0} features "
                          f"in its last dimension, expected in_features={weight.shape[1]}")
+    check_same_dtype("linear", x, weight, ("input and weight",))
     if bias is not None:
+        check_same_dtype("linear", x, bias, ("input and bias",))
         if bias.shape != (weight.shape[0],):
             raise ShapeError(f"linear: bias must have shape ({weight.shape[0]},), got {bias.shape}")
         return Linear.apply(x, weight, bias)

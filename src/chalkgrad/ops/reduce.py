@@ -8,7 +8,7 @@ from collections import namedtuple
 import numpy as np
 
 from ..autograd.function import Function
-from ..errors import DTypeError, GradError, ShapeError
+from ..errors import ConfigError, DTypeError, GradError, ShapeError
 from ..tensor import Tensor
 from .shape import broadcast_to, normalize_dim, reshape
 
@@ -218,7 +218,7 @@ def argmin(x, dim=None, keepdim=False):
 
 def _correction(unbiased, correction):
     if correction is not None and unbiased is not None:
-        raise ValueError("var/std: give either unbiased or correction, not both")
+        raise ConfigError("var/std: give either unbiased or correction, not both")
     if correction is not None:
         return correction
     return 1 if unbiased is None or unbiased else 0
@@ -263,7 +263,7 @@ def norm(x, p="fro", dim=None, keepdim=False):
         return amin(x.abs(), axes, keepdim)
     if isinstance(p, (int, float)) and p > 0:
         return sum(x.abs() ** p, axes, keepdim) ** (1.0 / p)
-    raise ValueError(f"norm: unsupported p={p!r}; expected 'fro', a positive number, inf or -inf")
+    raise ConfigError(f"norm: unsupported p={p!r}; expected 'fro', a positive number, inf or -inf")
 
 
 def cumsum(x, dim):

@@ -7,7 +7,7 @@ import builtins
 import numpy as np
 
 from ..autograd.function import Function
-from ..errors import DTypeError, IndexOutOfRangeError, ShapeError
+from ..errors import ConfigError, DTypeError, IndexOutOfRangeError, ShapeError
 from ..tensor import Tensor
 
 
@@ -300,7 +300,7 @@ def split(x, split_size_or_sections, dim=0):
     if isinstance(split_size_or_sections, int):
         size = split_size_or_sections
         if size <= 0:
-            raise ValueError(f"split: split_size must be positive, got {size}")
+            raise ConfigError(f"split: split_size must be positive, got {size}")
         sections = [builtins.min(size, n - s) for s in range(0, n, size)] or [0]
     else:
         sections = [int(s) for s in split_size_or_sections]
@@ -316,7 +316,7 @@ def split(x, split_size_or_sections, dim=0):
 
 def chunk(x, chunks, dim=0):
     if chunks <= 0:
-        raise ValueError(f"chunk: chunks must be positive, got {chunks}")
+        raise ConfigError(f"chunk: chunks must be positive, got {chunks}")
     n = x.shape[normalize_dim(dim, x.ndim, "chunk")]
     if n == 0:  # as PyTorch: ``chunks`` empty pieces
         return split(x, [0] * chunks, dim)
@@ -351,13 +351,13 @@ def pad(x, pad, mode="constant", value=0.0):
         raise ShapeError(f"pad: {pad} must hold a (before, after) pair for at most {x.ndim} "
                          f"dimensions of a tensor of shape {x.shape}")
     if builtins.any(p < 0 for p in pad):
-        raise ValueError(f"pad: negative padding {pad} is not supported; crop with slicing instead")
+        raise ConfigError(f"pad: negative padding {pad} is not supported; crop with slicing instead")
     pairs = [(pad[2 * i], pad[2 * i + 1]) for i in range(len(pad) // 2)]  # last dim first
     widths = [(0, 0)] * (x.ndim - len(pairs)) + pairs[::-1]
     if mode == "constant":
         return ConstantPad.apply(x, widths=tuple(widths), value=value)
     if mode not in ("reflect", "replicate", "circular"):
-        raise ValueError(f"pad: unknown mode {mode!r}; expected 'constant', 'reflect', 'replicate' or 'circular'")
+        raise ConfigError(f"pad: unknown mode {mode!r}; expected 'constant', 'reflect', 'replicate' or 'circular'")
     from .indexing import index_select
 
     out = x

@@ -18,6 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from ..errors import ConfigError
+
 __all__ = ["take", "give", "clear_workspace", "split_blocks", "set_num_threads", "get_num_threads"]
 
 #: (shape, dtype) -> list of spare arrays.
@@ -80,7 +82,7 @@ def set_num_threads(n: int) -> None:
     """Use up to ``n`` threads (1: everything on the calling thread) in the blocked kernels."""
     n = int(n)
     if n < 1:
-        raise ValueError(f"set_num_threads: expected a positive number of threads, got {n}")
+        raise ConfigError(f"set_num_threads: expected a positive number of threads, got {n}")
     _threads["n"] = n
     pool = _threads["pool"]
     if pool is not None:

@@ -28,7 +28,7 @@ import warnings
 import numpy as np
 
 from ...autograd.function import Function
-from ...errors import DTypeError, ShapeError
+from ...errors import ConfigError, DTypeError, ShapeError
 from ...ops import elementwise as _ew
 from ...ops import softmax as _softmax
 from ...ops.elementwise import sigmoid, sign, tanh, unbroadcast
@@ -237,7 +237,7 @@ def relu(input, inplace: bool = False):  # noqa: A002 - the PyTorch name
 def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):  # noqa: A002
     """y = min(max(x, min_val), max_val);   dy/dx = 1 for min_val < x < max_val, else 0."""
     if min_val > max_val:
-        raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val ({max_val})")
+        raise ConfigError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val ({max_val})")
     x = _as_tensor(input, "hardtanh", floating=False)
     return Hardtanh.apply(x, lo=min_val, hi=max_val)
 
@@ -288,14 +288,14 @@ def selu(input, inplace: bool = False):  # noqa: A002
 def celu(input, alpha: float = 1.0, inplace: bool = False):  # noqa: A002
     """y = max(0, x) + min(0, α(e^(x/α) − 1));   dy/dx = 1 or e^(x/α)."""
     if alpha == 0:
-        raise ValueError("celu: alpha cannot be 0 (it divides x)")
+        raise ConfigError("celu: alpha cannot be 0 (it divides x)")
     return Elu.apply(_as_tensor(input, "celu"), alpha=alpha, scale=1.0, input_scale=1.0 / alpha)
 
 
 def gelu(input, approximate: str = "none"):  # noqa: A002
     """y = x·Φ(x) (exact, with erf) or its tanh approximation (``approximate='tanh'``)."""
     if approximate not in ("none", "tanh"):
-        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+        raise ConfigError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
     return Gelu.apply(_as_tensor(input, "gelu"), approximate=approximate)
 
 
@@ -315,7 +315,7 @@ def mish(input, inplace: bool = False):  # noqa: A002
 def softplus(input, beta: float = 1.0, threshold: float = 20.0):  # noqa: A002
     """y = ln(1 + e^(βx))/β, reverting to y = x where βx > threshold;   dy/dx = σ(βx) (or 1)."""
     if beta == 0:
-        raise ValueError("softplus: beta cannot be 0 (it divides the result)")
+        raise ConfigError("softplus: beta cannot be 0 (it divides the result)")
     return Softplus.apply(_as_tensor(input, "softplus"), beta=beta, threshold=threshold)
 
 

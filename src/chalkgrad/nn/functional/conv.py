@@ -172,8 +172,8 @@ def conv_transpose_geometry(label: str, shape, weight_shape, stride, padding, ou
 
 def _check_tensors(label: str, x, weight, bias, out_ch: int):
     if not isinstance(x, Tensor) or not isinstance(weight, Tensor):
-        raise TypeError(f"{label}: input and weight must be chalkgrad Tensors, got {type(x).__name__} and "
-                        f"{type(weight).__name__}")
+        raise DTypeError(f"{label}: input and weight must be chalkgrad Tensors, got {type(x).__name__} and "
+                         f"{type(weight).__name__}")
     if x.dtype.kind != "f" or x.dtype != weight.dtype:
         raise DTypeError(f"{label}: input dtype {x.dtype} must be a float dtype matching the weight's {weight.dtype}")
     if bias is not None and tuple(bias.shape) != (out_ch,):

@@ -26,7 +26,7 @@ import numpy as np
 
 from ...autograd import grad_mode
 from ...autograd.function import Function
-from ...errors import ClassIndexError, DTypeError, ShapeError
+from ...errors import ClassIndexError, ConfigError, DomainError, DTypeError, ShapeError
 from ...ops.elementwise import where
 from ...ops.softmax import log_softmax, softmax
 from ...tensor import Tensor
@@ -53,8 +53,8 @@ def _reduction_arg(loss, reduction, size_average=None, reduce=None, extra=()):
                       DeprecationWarning, stacklevel=3)
     valid = _REDUCTIONS + tuple(extra)
     if not isinstance(reduction, str) or reduction not in valid:
-        raise ValueError(f"{loss}: reduction={reduction!r} is not valid; expected one of "
-                         + ", ".join(repr(r) for r in valid))
+        raise ConfigError(f"{loss}: reduction={reduction!r} is not valid; expected one of "
+                          + ", ".join(repr(r) for r in valid))
     return reduction
 
 
@@ -75,7 +75,7 @@ def _as_tensor(x, loss, arg):
         return x
     if isinstance(x, (np.ndarray, np.generic, list, tuple, int, float, bool)):
         return Tensor(x)
-    raise TypeError(f"{loss}: {arg} must be a Tensor (or an array), got {type(x).__name__}")
+    raise DTypeError(f"{loss}: {arg} must be a Tensor (or an array), got {type(x).__name__}")
 
 
 def _float_input(x, loss, arg="input"):
@@ -116,8 +116,8 @@ def _check_unit_interval(loss, arg, arr, extra=""):
     """Raise a ValueError unless every element of ``arr`` lies in [0, 1] (NaN fails too)."""
     if arr.size and not bool(np.all((arr >= 0) & (arr <= 1))):
         bad = arr[~((arr >= 0) & (arr <= 1))]
-        raise ValueError(f"{loss}: all elements of {arg} should be between 0 and 1, found {float(bad.flat[0])} "
-                         f"({bad.size} element{'s' if bad.size > 1 else ''} outside [0, 1]){extra}")
+        raise DomainError(f"{loss}: all elements of {arg} should be between 0 and 1, found {float(bad.flat[0])} "
+                          f"({bad.size} element{'s' if bad.size > 1 else ''} outside [0, 1]){extra}")
 
 
 def _check_signs(loss, t):
@@ -125,7 +125,7 @@ def _check_signs(loss, t):
     d = t.data
     ok = (d == 1) | (d == -1)
     if not bool(np.all(ok)):
-        raise ValueError(f"{loss}: target values must be 1 or -1, found {d[~ok].flat[0].item()!r}")
+        raise DomainError(f"{loss}: target values must be 1 or -1, found {d[~ok].flat[0].item()!r}")
 
 
 def _elementwise_weight(loss, weight, x):
@@ -196,7 +196,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     """
     reduction = _reduction_arg("huber_loss", reduction)
     if not delta > 0:
-        raise ValueError(f"huber_loss: delta must be positive, got {delta!r}")
+        raise ConfigError(f"huber_loss: delta must be positive, got {delta!r}")
     x, t = _pair("huber_loss", input, target)
     d = x - t
     ad = d.abs()
@@ -216,7 +216,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     """
     reduction = _reduction_arg("smooth_l1_loss", reduction, size_average, reduce)
     if not beta >= 0:
-        raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta!r}")
+        raise ConfigError(f"smooth_l1_loss: beta must be non-negative, got {beta!r}")
     x, t = _pair("smooth_l1_loss", input, target)
     d = x - t
     ad = d.abs()
@@ -570,7 +570,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     name = "cross_entropy"
     reduction = _reduction_arg(name, reduction, size_average, reduce)
     if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"{name}: label_smoothing must be between 0.0 and 1.0, got {label_smoothing!r}")
+        raise ConfigError(f"{name}: label_smoothing must be between 0.0 and 1.0, got {label_smoothing!r}")
     x = _float_input(input, name)
     target = _as_tensor(target, name, "target")
     if target.dtype.kind == "f" and target.shape == x.shape and x.ndim > 0:
@@ -586,8 +586,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
 def _cross_entropy_probs(x, target, weight, ignore_index, reduction, eps):
     name = "cross_entropy"
     if ignore_index != -100:
-        raise ValueError(f"{name}: ignore_index={ignore_index} cannot be used with class-probability targets "
-                         "(float targets of the input's shape); it only applies to class indices")
+        raise ConfigError(f"{name}: ignore_index={ignore_index} cannot be used with class-probability targets "
+                          "(float targets of the input's shape); it only applies to class indices")
     t = _like(target, x, name, "target")
     _check_unit_interval(name, "target", t.data, "; float targets of the input's shape are class probabilities, "
                          "for class indices pass an int64 target")
@@ -664,7 +664,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     name = "multi_margin_loss"
     reduction = _reduction_arg(name, reduction, size_average, reduce)
     if p not in (1, 2):
-        raise ValueError(f"{name}: p must be 1 or 2, got {p!r}")
+        raise ConfigError(f"{name}: p must be 1 or 2, got {p!r}")
     x = _float_input(input, name)
     target = _as_tensor(target, name, "target")
     if x.ndim not in (1, 2):
@@ -719,9 +719,9 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
     name = "triplet_margin_loss"
     reduction = _reduction_arg(name, reduction, size_average, reduce)
     if not margin > 0:
-        raise ValueError(f"{name}: margin must be greater than 0, got {margin!r}")
+        raise ConfigError(f"{name}: margin must be greater than 0, got {margin!r}")
     if not (isinstance(p, (int, float)) and p > 0):
-        raise ValueError(f"{name}: p must be a positive number (or inf), got {p!r}")
+        raise ConfigError(f"{name}: p must be a positive number (or inf), got {p!r}")
     a = _float_input(anchor, name, "anchor")
     pos = _like(positive, a, name, "positive")
     neg = _like(negative, a, name, "negative")

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from ...errors import ConfigError, ShapeError
+from ...errors import ConfigError, DTypeError, ShapeError
 from ...ops.norm import BatchNormTrain, ChannelAffine, Normalize
 from ...ops.shape import pad, reshape
 from ...tensor import Tensor
@@ -23,6 +23,14 @@ def _check_param(op: str, name: str, t, c: int, x) -> None:
     if t is not None and tuple(t.shape) != (c,):
         raise ShapeError(f"{op}: {name} must have shape ({c},) to match the {c} channels of the input "
                          f"of shape {tuple(x.shape)} (dim 1), got shape {tuple(t.shape)}")
+
+
+def _same_dtype(op: str, x, **params) -> None:
+    """The input and the given parameters or statistics share one dtype (PyTorch refuses "mixed dtype")."""
+    for name, t in params.items():
+        if t is not None and t.dtype != x.dtype:
+            raise DTypeError(f"{op}: {name} has dtype {t.dtype} but the input has dtype {x.dtype}; expected one "
+                             f"dtype: convert one of them with .to()")
 
 
 def _update_running(running: Tensor, value: np.ndarray, momentum: float) -> None:
@@ -56,6 +64,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
                     ("bias", bias)):
         _check_param(op, name, t, c, input)
+    _same_dtype(op, input, running_mean=running_mean, running_var=running_var, weight=weight, bias=bias)
     if not training and (running_mean is None or running_var is None):
         raise ConfigError(f"{op}: running_mean and running_var must be given in evaluation mode (training=False)")
     if training:
@@ -100,6 +109,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):  # no
     for name, t in (("weight", weight), ("bias", bias)):
         if t is not None and tuple(t.shape) != shape:
             raise ShapeError(f"layer_norm: {name} must have shape normalized_shape {shape}, got {tuple(t.shape)}")
+    _same_dtype("layer_norm", input, weight=weight, bias=bias)
     axes = tuple(range(input.ndim - k, input.ndim))
     affine = [t for t in (weight, bias) if t is not None]
     return Normalize.apply(input, *affine, axes=axes, eps=float(eps), stats=None, has_weight=weight is not None,
@@ -117,6 +127,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):  # noqa: A0
                           f"split into num_groups={num_groups} equal groups")
     for name, t in (("weight", weight), ("bias", bias)):
         _check_param("group_norm", name, t, c, input)
+    _same_dtype("group_norm", input, weight=weight, bias=bias)
     grouped = reshape(input, (n, num_groups, -1))
     y = reshape(Normalize.apply(grouped, axes=(2,), eps=float(eps), stats=None), input.shape)
     return _affine(y, weight, bias, (1, c) + (1,) * (input.ndim - 2))
@@ -137,11 +148,13 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
                     ("bias", bias)):
         _check_param(op, name, t, c, input)
+    _same_dtype(op, input, weight=weight, bias=bias)  # (running statistics of another float dtype are fine)
     bshape = (1, c) + (1,) * (input.ndim - 2)
     if not use_input_stats:
         if running_mean is None or running_var is None:
             raise ConfigError(f"{op}: running_mean and running_var are needed when use_input_stats=False")
-        return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
+        mean, var = (Tensor._wrap(t.data.astype(input.dtype, copy=False)) for t in (running_mean, running_var))
+        return batch_norm(input, mean, var, weight, bias, False, momentum, eps)
     spatial = math.prod(input.shape[2:])
     if spatial == 1:
         raise ShapeError(f"{op}: Expected more than 1 spatial element when training, got input size "

@@ -84,7 +84,7 @@ def _from4d(y, n, batched):
 
 def _float_input(x, label):
     if not isinstance(x, Tensor):
-        raise TypeError(f"{label}: expected a chalkgrad Tensor, got {type(x).__name__}")
+        raise DTypeError(f"{label}: expected a chalkgrad Tensor, got {type(x).__name__}")
     if x.dtype.kind != "f":
         raise DTypeError(f"{label}: expected a floating-point input, got dtype {x.dtype}")
 
