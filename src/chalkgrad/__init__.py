@@ -23,7 +23,7 @@ from . import nn  # noqa: E402
 from . import optim  # noqa: E402
 from .random import Generator, manual_seed, default_generator  # noqa: E402
 from .creation import (  # noqa: E402
-    tensor, as_tensor, from_numpy, zeros, ones, full, empty, eye, arange, linspace,
+    tensor, as_tensor, from_numpy, from_dlpack, zeros, ones, full, empty, eye, arange, linspace,
     rand, randn, randint, randperm, zeros_like, ones_like, full_like, rand_like,
     randn_like, randint_like,
 )
@@ -70,7 +70,7 @@ from .ops.workspace import set_num_threads, get_num_threads  # noqa: E402
 
 # Higher layers load on first use (``chalkgrad.data``, ``chalkgrad.explain``...), so that
 # ``import chalkgrad`` and short commands such as ``chalkgrad solve`` start fast.
-_LAZY_SUBPACKAGES = ("data", "fit", "keras", "models", "classic", "explain")
+_LAZY_SUBPACKAGES = ("data", "fit", "keras", "models", "classic", "explain", "interop")
 
 
 def __getattr__(name):

@@ -57,3 +57,7 @@ class CheckpointError(ChalkgradError, ValueError):
 
 class ProblemError(ChalkgradError, ValueError):
     """A problem file (YAML) with an unknown key, a missing value or shapes that do not fit."""
+
+
+class ConversionError(ChalkgradError, TypeError):
+    """A module, layer option or optimizer that has no equivalent in the other library (chalkgrad.interop)."""
