@@ -9,12 +9,10 @@ class name with them, then load the source's state_dict into it.
 
 from __future__ import annotations
 
-import inspect
-
 import numpy as np
 
 from ..errors import ConversionError
-from ._torch import numpy_dtype, to_numpy, to_torch_tensor, torch_dtype
+from ._torch import to_numpy, to_torch_tensor
 
 #: ``bias`` as a constructor flag: True when the layer has a bias parameter.
 HAS_BIAS = "bias?"
@@ -129,14 +127,13 @@ def convert_layer(module, target_nn, to_torch: bool, path: str):
         _chalkgrad_only_options(module, path)
     kwargs = _arguments(module, LAYER_ARGS[name], to_torch, path)
     cls = getattr(target_nn, name)
-    dtype = _float_dtype(module)
-    if dtype is not None and "dtype" in inspect.signature(cls).parameters:
-        kwargs["dtype"] = torch_dtype(dtype) if to_torch else numpy_dtype(str(dtype))
     try:
         target = cls(**kwargs)
     except (TypeError, ValueError) as e:
         direction = "to_torch" if to_torch else "from_torch"
         raise ConversionError(f"{direction}: cannot rebuild {where(path, module)} with {kwargs}: {e}") from e
+    if _float_dtype(module) == np.float64:
+        target = target.double()
     convert = to_torch_tensor if to_torch else to_numpy
     state = {k: convert(v) for k, v in module.state_dict().items()}
     target.load_state_dict(state)
