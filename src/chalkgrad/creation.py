@@ -42,8 +42,9 @@ def _foreign_array(data):
     try:
         return np.from_dlpack(data)
     except (BufferError, TypeError, RuntimeError) as e:
-        raise DTypeError(f"cannot read a {type(data).__module__}.{type(data).__name__} through DLPack "
-                         f"({e}); expected a CPU tensor of a dtype NumPy knows (float32, float64, ints, bool)") from e
+        raise DTypeError(f"cannot read a {type(data).__module__}.{type(data).__name__} of dtype "
+                         f"{getattr(data, 'dtype', '?')} through DLPack ({e}); expected a CPU tensor of a dtype "
+                         "NumPy knows (float32, float64, ints, bool)") from e
 
 
 def from_dlpack(obj) -> Tensor:
@@ -80,7 +81,8 @@ def as_tensor(data, dtype=None) -> Tensor:
 def from_numpy(array: np.ndarray) -> Tensor:
     """A tensor sharing memory with ``array`` (which must have a supported dtype)."""
     if not isinstance(array, np.ndarray):
-        raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
+        raise DTypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__} "
+                         "(for torch tensors and other DLPack arrays use chalkgrad.as_tensor or chalkgrad.from_dlpack)")
     canonical_dtype(array.dtype)
     return Tensor._wrap(array)
 

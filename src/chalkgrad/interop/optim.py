@@ -14,9 +14,17 @@ from __future__ import annotations
 
 import inspect
 
+import numpy as np
+
 from .. import optim as cg_optim
 from ..errors import ConversionError
+from ..nn import Parameter
 from ._torch import numpy_dtype, require_torch, to_numpy, to_torch_tensor
+
+#: torch options that choose an implementation, not the maths (dropped silently).
+_IMPLEMENTATION_ONLY = ("foreach", "fused", "capturable", "differentiable")
+#: group entries that are not hyperparameters but are kept (learning-rate schedulers' bookkeeping).
+_CARRIED = ("initial_lr",)
 
 
 def _defaults(cls) -> dict:
@@ -24,19 +32,31 @@ def _defaults(cls) -> dict:
             if p.default is not inspect.Parameter.empty}
 
 
-def _group_options(group: dict, source_cls, target_cls, what: str) -> dict:
-    """The group's hyperparameters that ``target_cls`` takes; refuse one it lacks that is not at its default."""
+def _group_options(group: dict, source_cls, target_cls, target_fixed: dict, what: str) -> dict:
+    """The group's hyperparameters that ``target_cls`` takes; refuse one it lacks that is not at its default
+    (``target_fixed``: the entries a fresh ``target_cls`` puts in its groups without taking them as arguments)."""
     accepted, source_defaults = _defaults(target_cls), _defaults(source_cls)
     options = {}
     for k, v in group.items():
-        if k in ("params", "param_names", "initial_lr"):
-            continue
-        if k in accepted:
+        if k in accepted or k in _CARRIED:
             options[k] = tuple(v) if isinstance(v, list) else v
-        elif k in source_defaults and v != source_defaults[k] and v is not None:
+        elif k in ("params", "param_names") or k in _IMPLEMENTATION_ONLY:
+            continue
+        elif k in target_fixed and target_fixed[k] == v:
+            continue  # e.g. AdamW's decoupled_weight_decay=True: built into torch.optim.AdamW
+        elif k not in source_defaults or v != source_defaults[k]:
             raise ConversionError(f"{what}: {source_cls.__name__}'s option {k}={v!r} has no equivalent in "
                                   f"{target_cls.__module__}.{target_cls.__name__}")
     return options
+
+
+def _build(cls, groups: list):
+    """``cls(groups)``, then the carried bookkeeping entries put back into each group."""
+    carried = [{k: g.pop(k) for k in _CARRIED if k in g} for g in groups]
+    result = cls(groups)
+    for group, extra in zip(result.param_groups, carried):
+        group.update(extra)
+    return result
 
 
 def _target_class(module, name: str, what: str):
@@ -77,14 +97,15 @@ def to_torch_optimizer(optimizer, params, *, model=None):
     torch = require_torch()
     what = f"to_torch_optimizer({type(optimizer).__name__})"
     cls = _target_class(torch.optim, type(optimizer).__name__, what)
+    fixed = cls([torch.zeros(1, requires_grad=True)]).param_groups[0]
     source = [p for g in optimizer.param_groups for p in g["params"]]
     target = _match_params(source, params, model, what)
     groups, i = [], 0
     for g in optimizer.param_groups:
         n = len(g["params"])
-        groups.append({"params": target[i:i + n], **_group_options(g, type(optimizer), cls, what)})
+        groups.append({"params": target[i:i + n], **_group_options(g, type(optimizer), cls, fixed, what)})
         i += n
-    result = cls(groups)
+    result = _build(cls, groups)
     for p, t in zip(source, target):
         state = optimizer.state.get(p)
         if state:
@@ -101,14 +122,15 @@ def from_torch_optimizer(optimizer, params, *, model=None):
     """
     what = f"from_torch_optimizer({type(optimizer).__name__})"
     cls = _target_class(cg_optim, type(optimizer).__name__, what)
+    fixed = cls([Parameter(np.zeros(1))]).param_groups[0]
     source = [p for g in optimizer.param_groups for p in g["params"]]
     target = _match_params(source, params, model, what)
     groups, i = [], 0
     for g in optimizer.param_groups:
         n = len(g["params"])
-        groups.append({"params": target[i:i + n], **_group_options(g, type(optimizer), cls, what)})
+        groups.append({"params": target[i:i + n], **_group_options(g, type(optimizer), cls, fixed, what)})
         i += n
-    result = cls(groups)
+    result = _build(cls, groups)
     result.state = {}
     for p, t in zip(source, target):
         state = optimizer.state.get(p)
