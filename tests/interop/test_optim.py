@@ -19,6 +19,10 @@ OPTIMIZERS = [
     ("RMSprop", dict(lr=0.01)),
     ("RMSprop", dict(lr=0.01, momentum=0.5, centered=True, weight_decay=0.01)),
     ("Adagrad", dict(lr=0.1, lr_decay=0.01, initial_accumulator_value=0.1)),
+    ("Adamax", dict(lr=0.01)),
+    ("NAdam", dict(lr=0.01)),
+    ("Adadelta", dict(lr=0.5)),
+    ("Rprop", dict(lr=0.01)),
 ]
 
 RNG = np.random.default_rng(0)
@@ -46,15 +50,16 @@ def _torch_steps(model, opt, n):
         opt.step()
 
 
-def _assert_same_params(cg_model, torch_model):
+def _assert_same_params(cg_model, torch_model, rtol=1e-11):
     for (n, p), (m, q) in zip(cg_model.named_parameters(), torch_model.named_parameters()):
         assert n == m
-        np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=1e-11, atol=1e-12, err_msg=n)
+        np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=rtol, atol=rtol / 10, err_msg=n)
 
 
 @pytest.mark.parametrize("name,kwargs", OPTIMIZERS, ids=[f"{n}-{i}" for i, (n, _) in enumerate(OPTIMIZERS)])
 def test_training_continues_equally_after_conversion_both_ways(name, kwargs):
     # chalkgrad trains 3 steps, then both libraries continue 4 more from the converted state
+    rtol = 1e-9 if name == "NAdam" else 1e-11  # torch keeps NAdam's mu_product in float32, even for float64
     model = _model()
     opt = getattr(cg.optim, name)(model.parameters(), **kwargs)
     _cg_steps(model, opt, 3)
@@ -63,7 +68,7 @@ def test_training_continues_equally_after_conversion_both_ways(name, kwargs):
     assert type(topt) is getattr(torch.optim, name)
     _cg_steps(model, opt, 4)
     _torch_steps(tmodel, topt, 4)
-    _assert_same_params(model, tmodel)
+    _assert_same_params(model, tmodel, rtol)
 
     # torch continues 2 more steps, then converts back and both continue 3 more
     _torch_steps(tmodel, topt, 2)
@@ -72,7 +77,7 @@ def test_training_continues_equally_after_conversion_both_ways(name, kwargs):
     assert type(bopt) is getattr(cg.optim, name)
     _torch_steps(tmodel, topt, 3)
     _cg_steps(back, bopt, 3)
-    _assert_same_params(back, tmodel)
+    _assert_same_params(back, tmodel, rtol)
 
 
 def test_scheduler_bookkeeping_is_kept():

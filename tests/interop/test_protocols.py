@@ -109,3 +109,15 @@ def test_round_trip_keeps_values_and_memory():
     back = cg.from_dlpack(torch.from_dlpack(t))
     assert _ptr(back) == _ptr(t)
     np.testing.assert_array_equal(back.numpy(), t.numpy())
+
+
+def test_scalars_and_strided_views_cross_both_ways():
+    s = cg.tensor(3.5)
+    for made in (torch.as_tensor(s), torch.from_dlpack(s), torch.tensor(s)):
+        assert made.shape == () and made.item() == 3.5
+    view = cg.arange(12, dtype="float64").reshape(3, 4)[:, 1]
+    np.testing.assert_array_equal(torch.from_dlpack(view).numpy(), view.numpy())
+    transposed = torch.arange(6.0).reshape(2, 3).t()
+    shared = cg.from_dlpack(transposed)
+    assert _ptr(shared) == transposed.data_ptr()
+    np.testing.assert_array_equal(shared.numpy(), transposed.numpy())

@@ -83,8 +83,6 @@ def _chalkgrad_only_options(module, path: str) -> None:
             raise ConversionError(f"to_torch: {where(path, module)} uses chalkgrad-only options (activations "
                                   f"{tuple(module.acts)}, bias_style={module.bias_style!r}); torch.nn.{name} "
                                   f"has only the defaults {tuple(default.acts)}, bias_style='torch'")
-    if name in ("Softmax", "LogSoftmax") and module.dim is None:
-        return  # chalkgrad reads dim=None as the last dimension: passed to torch as dim=-1 (see _arguments)
 
 
 def _arguments(module, names, to_torch: bool, path: str) -> dict:
@@ -96,6 +94,7 @@ def _arguments(module, names, to_torch: bool, path: str) -> dict:
         value = getattr(module, arg)
         kwargs[arg] = list(value) if isinstance(value, tuple) and arg == "unflattened_size" else value
     name = type(module).__name__
+    # chalkgrad reads Softmax(dim=None) as the last dimension; torch guesses from the rank (deprecated)
     if name in ("Softmax", "LogSoftmax") and kwargs["dim"] is None:
         if not to_torch:
             raise ConversionError(f"from_torch: {where(path, module)} has dim=None, for which torch picks a "

@@ -21,6 +21,8 @@ from ..errors import ConversionError
 from ..nn import Parameter
 from ._torch import numpy_dtype, require_torch, to_numpy, to_torch_tensor
 
+_NUMBER = (int, float, np.integer, np.floating)
+
 #: torch options that choose an implementation, not the maths (dropped silently).
 _IMPLEMENTATION_ONLY = ("foreach", "fused", "capturable", "differentiable")
 #: group entries that are not hyperparameters but are kept (learning-rate schedulers' bookkeeping).
@@ -106,11 +108,14 @@ def to_torch_optimizer(optimizer, params, *, model=None):
         groups.append({"params": target[i:i + n], **_group_options(g, type(optimizer), cls, fixed, what)})
         i += n
     result = _build(cls, groups)
+    # torch keeps scalar state (step, NAdam's mu_product) as 0-d tensors of its scalar dtype
+    scalar_dtype = torch.float64 if torch.get_default_dtype() == torch.float64 else torch.float32
     for p, t in zip(source, target):
         state = optimizer.state.get(p)
         if state:
-            result.state[t] = {k: (torch.tensor(float(v), dtype=torch.float32) if k == "step" else
-                                   to_torch_tensor(v) if hasattr(v, "shape") else v) for k, v in state.items()}
+            result.state[t] = {k: (to_torch_tensor(v) if isinstance(v, np.ndarray) and v.ndim else
+                                   torch.tensor(float(v), dtype=scalar_dtype) if isinstance(v, _NUMBER) else v)
+                               for k, v in state.items()}
     return result
 
 
@@ -139,6 +144,8 @@ def from_torch_optimizer(optimizer, params, *, model=None):
             for k, v in state.items():
                 if k == "step":
                     entry[k] = int(float(v))
+                elif hasattr(v, "shape") and len(v.shape) == 0:
+                    entry[k] = float(v)
                 elif hasattr(v, "shape"):
                     entry[k] = to_numpy(v).astype(numpy_dtype(str(t.dtype)), copy=False)
                 else:
