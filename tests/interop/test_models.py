@@ -152,18 +152,22 @@ def test_unbuilt_keras_model_is_refused():
 
 
 class Residual(cnn.Module):
+    """x + scale·gain·body(x) + shift: a child, a plain attribute, a parameter and a buffer of its own."""
+
     def __init__(self):
         super().__init__()
         self.body = cnn.Linear(3, 3)
         self.scale = 0.5
+        self.gain = cnn.Parameter(cg.randn(3))
+        self.register_buffer("shift", cg.randn(3))
 
     def forward(self, x):
-        return x + self.scale * self.body(x)
+        return x + self.scale * self.gain * self.body(x) + self.shift
 
 
 class TorchResidual(torch.nn.Module):
     def forward(self, x):
-        return x + self.scale * self.body(x)
+        return x + self.scale * self.gain * self.body(x) + self.shift
 
 
 def test_custom_module_without_twin_names_its_path_and_class():
@@ -182,10 +186,11 @@ def test_registered_twin_converts_a_custom_module_both_ways():
     model = cnn.Sequential(Residual(), cnn.ReLU())
     twin = to_torch(model)
     assert isinstance(twin[0], TorchResidual) and twin[0].scale == 0.5
+    assert list(twin.state_dict()) == list(model.state_dict())
     x = np.random.default_rng(6).normal(size=(4, 3)).astype(np.float32)
     np.testing.assert_allclose(_out(twin, x), _out(model, x), rtol=1e-6, atol=1e-6)
     back = from_torch(twin)
-    assert isinstance(back[0], Residual)
+    assert isinstance(back[0], Residual) and list(back.state_dict()) == list(model.state_dict())
     np.testing.assert_allclose(_out(back, x), _out(model, x), rtol=1e-6, atol=1e-6)
     with pytest.raises(ConversionError, match="torch.nn.Module subclass"):
         register_twin(Residual, object)

@@ -25,7 +25,7 @@ from collections import OrderedDict
 from .. import nn as cg_nn
 from ..errors import ConversionError
 from ..tensor import Tensor
-from ._torch import require_torch
+from ._torch import require_torch, to_numpy, to_torch_tensor
 from .layers import LAYER_ARGS, convert_layer, where
 
 _ORIGIN = "_chalkgrad_origin"
@@ -106,6 +106,12 @@ def to_torch(module, *, path: str = ""):
             setattr(target, k, v)
         for k, child in _children_to_torch(module, path).items():
             setattr(target, k, child)
+        for k, p in module._parameters.items():  # a custom module's own parameters and buffers
+            target.register_parameter(k, None if p is None else
+                                      torch.nn.Parameter(to_torch_tensor(p), requires_grad=p.requires_grad))
+        for k, b in module._buffers.items():
+            target.register_buffer(k, None if b is None else to_torch_tensor(b),
+                                   persistent=k not in module._non_persistent)
     else:
         raise ConversionError(
             f"to_torch: no torch equivalent for {where(path, module)}: it is not a layer with a torch.nn twin, "
@@ -160,6 +166,13 @@ def from_torch(module, *, path: str = ""):
                 "chalkgrad has, a container, or a class registered with chalkgrad.interop.register_twin")
         internals = set(vars(tnn.Module()))
         target = _rebuild(back[type(module)], _plain_attributes(module, internals, public_only=True), children)
+    if origin is not None or not isinstance(target, (cg_nn.Sequential, cg_nn.ModuleList, cg_nn.ModuleDict)):
+        for k, p in module._parameters.items():
+            target.register_parameter(k, None if p is None else
+                                      cg_nn.Parameter(to_numpy(p), requires_grad=p.requires_grad))
+        for k, b in module._buffers.items():
+            target.register_buffer(k, None if b is None else Tensor(to_numpy(b)),
+                                   persistent=k not in module._non_persistent_buffers_set)
     target.training = module.training
     return target
 
