@@ -26,6 +26,7 @@ from .. import nn as cg_nn
 from ..errors import ConversionError
 from ..tensor import Tensor
 from ._torch import require_torch, to_numpy, to_torch_tensor
+from .keras import keras_to_torch
 from .layers import LAYER_ARGS, convert_layer, where
 
 _ORIGIN = "_chalkgrad_origin"
@@ -88,8 +89,6 @@ def to_torch(module, *, path: str = ""):
     name = type(module).__name__
     if name in LAYER_ARGS and type(module) is getattr(cg_nn, name, None):
         return convert_layer(module, tnn, True, path)
-    from .keras import keras_to_torch
-
     converted = keras_to_torch(module, path, to_torch)
     if converted is not None:
         return converted
@@ -101,17 +100,7 @@ def to_torch(module, *, path: str = ""):
     elif isinstance(module, cg_nn.ModuleDict):
         target, base = tnn.ModuleDict(_children_to_torch(module, path)), cg_nn.ModuleDict
     elif type(module) in twins:
-        target, base = twins[type(module)](), None
-        for k, v in _plain_attributes(module, _cg_internals(), public_only=True).items():
-            setattr(target, k, v)
-        for k, child in _children_to_torch(module, path).items():
-            setattr(target, k, child)
-        for k, p in module._parameters.items():  # a custom module's own parameters and buffers
-            target.register_parameter(k, None if p is None else
-                                      torch.nn.Parameter(to_torch_tensor(p), requires_grad=p.requires_grad))
-        for k, b in module._buffers.items():
-            target.register_buffer(k, None if b is None else to_torch_tensor(b),
-                                   persistent=k not in module._non_persistent)
+        target, base = _fill_twin(twins[type(module)](), module, path), None
     else:
         raise ConversionError(
             f"to_torch: no torch equivalent for {where(path, module)}: it is not a layer with a torch.nn twin, "
@@ -120,6 +109,22 @@ def to_torch(module, *, path: str = ""):
         internals = _cg_internals(base or cg_nn.Module)
         setattr(target, _ORIGIN, (type(module), _plain_attributes(module, internals, public_only=False)))
     target.training = module.training
+    return target
+
+
+def _fill_twin(target, module, path: str):
+    """Give a bare torch twin the plain attributes, converted children, parameters and buffers of ``module``."""
+    torch = require_torch()
+    for k, v in _plain_attributes(module, _cg_internals(), public_only=True).items():
+        setattr(target, k, v)
+    for k, child in _children_to_torch(module, path).items():
+        setattr(target, k, child)
+    for k, p in module._parameters.items():  # a custom module's own parameters and buffers
+        target.register_parameter(k, None if p is None else
+                                  torch.nn.Parameter(to_torch_tensor(p), requires_grad=p.requires_grad))
+    for k, b in module._buffers.items():
+        target.register_buffer(k, None if b is None else to_torch_tensor(b),
+                               persistent=k not in module._non_persistent)
     return target
 
 
