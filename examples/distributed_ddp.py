@@ -12,8 +12,8 @@ The same script runs on many machines by pointing MASTER_ADDR/MASTER_PORT at the
 giving each process its global rank (see torch.distributed); on GPUs use the nccl backend.
 The data are scikit-learn's 8x8 digits (bundled, offline), or random blobs without scikit-learn.
 
-    python examples/distributed_ddp.py                 # about 10-30 s on 2 cores
-    python examples/distributed_ddp.py --epochs 20
+    python examples/distributed_ddp.py                 # about 15-40 s on 2 cores, mostly starting processes
+    python examples/distributed_ddp.py --small         # 3 epochs (used by the tests)
 """
 
 from __future__ import annotations
@@ -43,9 +43,9 @@ from chalkgrad.models import BasicBlock
 WORLD_SIZE = 2
 
 
-def build_model(width: int = 8, num_classes: int = 10) -> nn.Sequential:
+def build_model(width: int = 8, num_classes: int = 10, seed: int = 0) -> nn.Sequential:
     """conv3x3(1 -> w) -> BN -> ReLU -> BasicBlock(w, 2w, stride 2) -> global average pool -> Linear(2w, classes)."""
-    cg.manual_seed(0)
+    cg.manual_seed(seed)
     down = nn.Sequential(nn.Conv2d(width, 2 * width, 1, stride=2, bias=False), nn.BatchNorm2d(2 * width))
     return nn.Sequential(OrderedDict([
         ("stem", nn.Conv2d(1, width, 3, padding=1, bias=False)),
@@ -117,10 +117,13 @@ def accuracy(model, x, y) -> float:
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=8)
+    parser.add_argument("--small", action="store_true", help="3 epochs (used by the tests)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the initial weights and of the data split")
     args = parser.parse_args(argv)
+    epochs = 3 if args.small else args.epochs
 
-    x_train, y_train, x_test, y_test = load_data()
-    model = build_model()
+    x_train, y_train, x_test, y_test = load_data(args.seed)
+    model = build_model(seed=args.seed)
     before = accuracy(model.eval(), x_test, y_test)
     print(f"chalkgrad model: {model.num_parameters()} parameters, test accuracy before training {before:.3f}")
 
@@ -128,7 +131,7 @@ def main(argv=None) -> dict:
     print(f"training with DistributedDataParallel on {WORLD_SIZE} CPU processes (gloo)")
     with tempfile.TemporaryDirectory() as tmp:
         out_path = str(Path(tmp) / "trained.pt")
-        mp.spawn(train_worker, args=(free_port(), torch_model, x_train, y_train, args.epochs, out_path),
+        mp.spawn(train_worker, args=(free_port(), torch_model, x_train, y_train, epochs, out_path),
                  nprocs=WORLD_SIZE, join=True)
         torch_model.load_state_dict(torch.load(out_path))
 

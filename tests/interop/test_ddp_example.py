@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_distributed_ddp_example_trains_on_two_processes_and_comes_back():
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
-    run = subprocess.run([sys.executable, str(ROOT / "examples" / "distributed_ddp.py"), "--epochs", "3"],
+    run = subprocess.run([sys.executable, str(ROOT / "examples" / "distributed_ddp.py"), "--small"],
                          capture_output=True, text=True, env=env, timeout=180, cwd=ROOT)
     assert run.returncode == 0, run.stderr[-3000:]
     out = run.stdout
