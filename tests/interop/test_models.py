@@ -170,11 +170,59 @@ class TorchResidual(torch.nn.Module):
         return x + self.scale * self.gain * self.body(x) + self.shift
 
 
-def test_custom_module_without_twin_names_its_path_and_class():
-    model = cnn.Sequential(cnn.Linear(3, 3), cnn.Sequential(cnn.ReLU(), Residual()))
-    with pytest.raises(ConversionError, match=r"1\.1 \(.*Residual\)") as err:
+class Gated(cnn.Module):
+    """A forward written with chalkgrad functions: it cannot run on torch tensors."""
+
+    def __init__(self):
+        super().__init__()
+        self.body = cnn.Linear(3, 3)
+
+    def forward(self, x):
+        return self._gate(self.body(x))
+
+    def _gate(self, h):
+        return cg.sigmoid(h) * h
+
+
+class Portable(cnn.Module):
+    """A forward that uses only its children, attributes, operators and tensor methods, through a helper method."""
+
+    def __init__(self):
+        super().__init__()
+        self.body = cnn.Sequential(cnn.Linear(3, 4), cnn.Tanh())
+        self.head = cnn.Linear(4, 2)
+        self.alpha = 0.3
+
+    def forward(self, x):
+        return self.head(self._mix(self.body(x))).relu()
+
+    def _mix(self, h):
+        return h * self.alpha + h.sigmoid() * (1 - self.alpha)
+
+
+def test_custom_module_with_portable_forward_is_reused_in_torch():
+    import pickle
+
+    model = cnn.Sequential(Portable(), cnn.Linear(2, 2)).double()
+    twin = to_torch(model)
+    assert type(twin[0]).__name__ == "Portable" and isinstance(twin[0], torch.nn.Module)
+    x = np.random.default_rng(7).normal(size=(5, 3))
+    np.testing.assert_allclose(_out(twin, x), _out(model, x), rtol=1e-12, atol=1e-12)
+    clone = pickle.loads(pickle.dumps(twin))  # what torch.multiprocessing.spawn does with a model
+    np.testing.assert_allclose(_out(clone, x), _out(model, x), rtol=1e-12, atol=1e-12)
+    back = from_torch(twin)
+    assert type(back[0]) is Portable
+    np.testing.assert_allclose(_out(back, x), _out(model, x), rtol=1e-12, atol=1e-12)
+    twin(torch.from_numpy(x)).sum().backward()  # it trains in torch
+    assert twin[0].head.weight.grad is not None
+
+
+def test_custom_module_without_twin_names_its_path_class_and_reason():
+    model = cnn.Sequential(cnn.Linear(3, 3), cnn.Sequential(cnn.ReLU(), Gated()))
+    with pytest.raises(ConversionError, match=r"1\.1 \(.*Gated\)") as err:
         to_torch(model)
     assert isinstance(err.value, ChalkgradError) and "register_twin" in str(err.value)
+    assert "Gated._gate uses cg" in str(err.value)
     with pytest.raises(ConversionError, match=r"0 \(.*Bilinear\)"):
         from_torch(torch.nn.Sequential(torch.nn.Bilinear(2, 2, 2)))
     with pytest.raises(ConversionError, match="Step"):

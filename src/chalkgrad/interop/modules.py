@@ -10,7 +10,9 @@ Each module is converted by the first rule that fits:
    or your own via :func:`register_twin`): the twin, with converted children and the plain
    attributes copied;
 4. a Keras-style ``Sequential`` (chalkgrad.fit): see keras.py;
-5. anything else raises ConversionError naming the module's path and class.
+5. your own module class whose ``forward`` is portable (only children, attributes, tensor operators
+   and methods; see reuse.py): a torch module made for it that runs that same ``forward``;
+6. anything else raises ConversionError naming the module's path and class, and why.
 
 ``to_torch`` remembers the chalkgrad class and plain attributes of a converted subclass
 (``LeNet5`` becomes a ``torch.nn.Sequential``) in ``_chalkgrad_origin``, so ``from_torch``
@@ -28,6 +30,7 @@ from ..tensor import Tensor
 from ._torch import require_torch, to_numpy, to_torch_tensor
 from .keras import keras_to_torch
 from .layers import LAYER_ARGS, convert_layer, where
+from .reuse import portable_methods
 
 _ORIGIN = "_chalkgrad_origin"
 _user_twins: dict = {}
@@ -102,14 +105,28 @@ def to_torch(module, *, path: str = ""):
     elif type(module) in twins:
         target, base = _fill_twin(twins[type(module)](), module, path), None
     else:
-        raise ConversionError(
-            f"to_torch: no torch equivalent for {where(path, module)}: it is not a layer with a torch.nn twin, "
-            "a container, or a class registered with chalkgrad.interop.register_twin(chalkgrad_class, torch_class)")
+        target, base = _fill_twin(_reused_forward(module, path)(), module, path), None
     if base is None or type(module) is not base:  # a twin, or a subclass such as LeNet5: remember it
         internals = _cg_internals(base or cg_nn.Module)
         setattr(target, _ORIGIN, (type(module), _plain_attributes(module, internals, public_only=False)))
     target.training = module.training
     return target
+
+
+def _reused_forward(module, path: str):
+    """A torch class running ``module``'s own forward, if that forward is portable (see reuse.py)."""
+    from .twins import reused_class
+
+    cls = type(module)
+    if type(module).__module__.split(".")[0] == "chalkgrad":
+        problems = ["it is a chalkgrad class without a torch twin"]
+    else:
+        methods, problems = portable_methods(cls)
+    if problems:
+        raise ConversionError(
+            f"to_torch: no torch equivalent for {where(path, module)}: {'; '.join(problems)}. Register a torch "
+            "class with the same forward: chalkgrad.interop.register_twin(chalkgrad_class, torch_class)")
+    return reused_class(cls, methods)
 
 
 def _fill_twin(target, module, path: str):
@@ -165,6 +182,8 @@ def from_torch(module, *, path: str = ""):
         target = cg_nn.ModuleDict(children)
     else:
         back = {twin: cls for cls, twin in _twins().items()}
+        if getattr(type(module), "chalkgrad_class", None) is not None:  # a reused forward (reuse.py)
+            back[type(module)] = type(module).chalkgrad_class
         if type(module) not in back:
             raise ConversionError(
                 f"from_torch: no chalkgrad equivalent for {where(path, module)}: it is not a torch.nn layer that "

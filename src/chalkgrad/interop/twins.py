@@ -88,6 +88,38 @@ class SegNet(Twin):
         return self.classifier(x)
 
 
+class ReusedForward(Twin):
+    """Base of the torch modules made for custom chalkgrad modules whose ``forward`` is portable (reuse.py)."""
+
+    chalkgrad_class = None
+
+    def __reduce_ex__(self, protocol):
+        # the class is made at run time: pickle (torch.multiprocessing.spawn, DDP) rebuilds it from the chalkgrad class
+        return (_reused_instance, (self.chalkgrad_class, self.__dict__))
+
+
+_reused_classes: dict = {}
+
+
+def reused_class(chalkgrad_class, methods: dict) -> type:
+    """The torch module class (one per chalkgrad class) whose forward is the chalkgrad class's own."""
+    cls = _reused_classes.get(chalkgrad_class)
+    if cls is None:
+        namespace = {**methods, "chalkgrad_class": chalkgrad_class, "__module__": __name__,
+                     "__doc__": f"torch module running the forward of {chalkgrad_class.__qualname__}."}
+        cls = _reused_classes[chalkgrad_class] = type(chalkgrad_class.__name__, (ReusedForward,), namespace)
+    return cls
+
+
+def _reused_instance(chalkgrad_class, state: dict):
+    from .reuse import portable_methods
+
+    obj = reused_class(chalkgrad_class, portable_methods(chalkgrad_class)[0]).__new__(
+        _reused_classes[chalkgrad_class])
+    obj.__dict__.update(state)
+    return obj
+
+
 def zoo_twins() -> dict:
     """{chalkgrad class: torch twin class} for the zoo."""
     from .. import models
