@@ -4,7 +4,8 @@
   buffers and train/eval mode included (see modules.py for the rules, twins.py for the zoo);
 * ``to_torch_optimizer(optimizer, params)`` / ``from_torch_optimizer(optimizer, params)``:
   the same optimizer with its hyperparameters and state (momentum buffers, moments, steps);
-* ``register_twin(chalkgrad_class, torch_class)`` for your own modules with a custom ``forward``.
+* ``register_twin(chalkgrad_class, torch_class)`` for your own modules whose ``forward`` calls
+  chalkgrad functions (a ``forward`` using only children, attributes and tensor methods is reused as is).
 
 PyTorch is an optional extra (``pip install 'chalkgrad[torch]'``), imported on first use.
 """
