@@ -13,7 +13,7 @@ __version__ = "0.2.0"
 from .tensor import Tensor, float32, float64, int64, bool_, SUPPORTED_DTYPES  # noqa: E402
 from .errors import (  # noqa: E402
     ChalkgradError, ShapeError, DTypeError, GradError, StateDictError, IndexOutOfRangeError,
-    ClassIndexError, ConfigError, NumericalError, DataError, CheckpointError, ProblemError, ExportError,
+    ClassIndexError, ConfigError, NumericalError, DataError, CheckpointError, ProblemError, ExportError, ConversionError,
     DomainError, KeyNameError, AttributeLookupError,
 )
 from .autograd import (  # noqa: E402
@@ -24,7 +24,7 @@ from . import nn  # noqa: E402
 from . import optim  # noqa: E402
 from .random import Generator, manual_seed, default_generator  # noqa: E402
 from .creation import (  # noqa: E402
-    tensor, as_tensor, from_numpy, zeros, ones, full, empty, eye, arange, linspace,
+    tensor, as_tensor, from_numpy, from_dlpack, zeros, ones, full, empty, eye, arange, linspace,
     rand, randn, randint, randperm, zeros_like, ones_like, full_like, rand_like,
     randn_like, randint_like,
 )
@@ -73,7 +73,7 @@ from .ops.workspace import set_num_threads, get_num_threads  # noqa: E402
 
 # Higher layers load on first use (``chalkgrad.data``, ``chalkgrad.explain``...), so that
 # ``import chalkgrad`` and short commands such as ``chalkgrad solve`` start fast.
-_LAZY_SUBPACKAGES = ("data", "fit", "keras", "models", "classic", "explain", "onnx")
+_LAZY_SUBPACKAGES = ("data", "fit", "keras", "models", "classic", "explain", "onnx", "interop")
 
 
 def __getattr__(name):

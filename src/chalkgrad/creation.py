@@ -33,9 +33,42 @@ def _make(array, requires_grad):
     return t
 
 
+def _foreign_array(data):
+    """An array sharing memory with a tensor of another library (torch, JAX, CuPy on CPU...) via DLPack.
+
+    Objects that are not arrays but speak DLPack are read through it; a tensor that requires
+    grad is detached first (its values are taken, its graph is not). Anything else is returned as is.
+    """
+    if isinstance(data, (Tensor, np.ndarray, np.generic)) or not hasattr(data, "__dlpack__"):
+        return data
+    if getattr(data, "requires_grad", False) and hasattr(data, "detach"):
+        data = data.detach()
+    try:
+        return np.from_dlpack(data)
+    except (BufferError, TypeError, RuntimeError) as e:
+        raise DTypeError(f"cannot read a {type(data).__module__}.{type(data).__name__} of dtype "
+                         f"{getattr(data, 'dtype', '?')} through DLPack ({e}); expected a CPU tensor of a dtype "
+                         "NumPy knows (float32, float64, ints, bool)") from e
+
+
+def from_dlpack(obj) -> Tensor:
+    """A tensor sharing memory with ``obj`` (anything with ``__dlpack__``: torch, NumPy, JAX... on the CPU).
+
+    float32, float64, int64 and bool data are shared without a copy; other dtypes are converted
+    (copied) by chalkgrad's dtype rules (int32 -> int64, float16 -> float32).
+    """
+    if isinstance(obj, Tensor):
+        return obj
+    if not hasattr(obj, "__dlpack__"):
+        raise DTypeError(f"from_dlpack: expected an object with __dlpack__ (a torch/NumPy/JAX array), "
+                         f"got {type(obj).__name__}")
+    return Tensor(_foreign_array(obj))
+
+
 def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    """A new tensor holding a copy of ``data`` (nested lists, numbers or arrays)."""
+    """A new tensor holding a copy of ``data`` (nested lists, numbers, arrays, torch tensors)."""
     check_device(device, "tensor()")
+    data = _foreign_array(data)
     if isinstance(data, Tensor):
         data = data.data
     if isinstance(data, (np.ndarray, np.generic)):
@@ -44,17 +77,18 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
 
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:
-    """Like :func:`tensor` but shares memory with a NumPy array when possible."""
+    """Like :func:`tensor` but shares memory with a NumPy array or a torch tensor when possible."""
     check_device(device, "as_tensor()")
     if isinstance(data, Tensor) and (dtype is None or canonical_dtype(dtype) == data.dtype):
         return data
-    return Tensor(data, dtype=dtype)
+    return Tensor(_foreign_array(data), dtype=dtype)
 
 
 def from_numpy(array: np.ndarray) -> Tensor:
     """A tensor sharing memory with ``array`` (which must have a supported dtype)."""
     if not isinstance(array, np.ndarray):
-        raise DTypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
+        raise DTypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__} "
+                         "(for torch tensors and other DLPack arrays use chalkgrad.as_tensor or chalkgrad.from_dlpack)")
     canonical_dtype(array.dtype)
     return Tensor._wrap(array)
 

@@ -79,3 +79,7 @@ class ProblemError(ChalkgradError, ValueError):
 
 class ExportError(ChalkgradError, ValueError):
     """A model that cannot be exported (ONNX): an op or layer option with no mapping, a data-dependent value."""
+
+
+class ConversionError(ChalkgradError, TypeError):
+    """A module, layer option or optimizer that has no equivalent in the other library (chalkgrad.interop)."""

@@ -285,8 +285,49 @@ class Tensor:
             raise DTypeError("only integer tensors of a single element can be used as an index")
         return int(self.data.item())
 
-    def __array__(self, dtype=None, copy=None):
-        return self.data if dtype is None else self.data.astype(dtype)
+    # ------------------------------------------------------------------ array protocols
+    def _exportable(self, protocol: str) -> np.ndarray:
+        """The data for another library; refused while the tensor requires grad (as in PyTorch)."""
+        if self.requires_grad:
+            raise GradError(
+                f"{protocol} on a tensor that requires grad: the other library would not see the graph; "
+                "call .detach() first (for example np.asarray(t.detach()))"
+            )
+        return self.data
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        """NumPy's array protocol (NumPy 2 signature): the data itself, shared, unless a copy is needed.
+
+        ``copy=True`` always copies; ``copy=False`` never does (a ``dtype`` change then raises
+        ValueError, as NumPy does); ``copy=None`` copies only for a ``dtype`` change.
+        """
+        data = self._exportable("__array__")
+        if dtype is not None and np.dtype(dtype) != data.dtype:
+            if copy is False:
+                raise ValueError(f"__array__: converting a {data.dtype} tensor to {np.dtype(dtype)} "
+                                 "needs a copy, but copy=False")
+            return data.astype(dtype)
+        return data.copy() if copy else data
+
+    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        """DLPack export (a capsule sharing the memory), keywords as ``numpy.ndarray.__dlpack__``.
+
+        The tensor lives on the CPU, so ``stream`` must be None; ``dl_device`` may only name
+        the CPU; ``copy=True`` exports a copy.
+        """
+        data = self._exportable("__dlpack__")
+        if stream is not None:
+            raise BufferError(f"__dlpack__: stream must be None for a CPU tensor, got {stream!r}")
+        kwargs = {"copy": copy}
+        if max_version is not None:
+            kwargs["max_version"] = max_version
+        if dl_device is not None:
+            kwargs["dl_device"] = dl_device
+        return data.__dlpack__(**kwargs)
+
+    def __dlpack_device__(self) -> tuple:
+        """(device type, device id): (1, 0) is DLPack's kDLCPU."""
+        return (1, 0)
 
     # ------------------------------------------------------------------ autograd
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
