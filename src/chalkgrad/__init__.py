@@ -13,8 +13,8 @@ __version__ = "0.2.0"
 from .tensor import Tensor, float32, float64, int64, bool_, SUPPORTED_DTYPES  # noqa: E402
 from .errors import (  # noqa: E402
     ChalkgradError, ShapeError, DTypeError, GradError, StateDictError, IndexOutOfRangeError,
-    ClassIndexError, ConfigError, NumericalError, DataError, CheckpointError, ProblemError, ExportError, ConversionError,
-    DomainError, KeyNameError, AttributeLookupError,
+    ClassIndexError, ConfigError, NumericalError, DataError, CheckpointError, ProblemError, ExportError,
+    ConversionError, DomainError, KeyNameError, AttributeLookupError,
 )
 from .autograd import (  # noqa: E402
     no_grad, enable_grad, set_grad_enabled, is_grad_enabled, Function,
