@@ -1,88 +1,458 @@
-"""Shared benchmark helpers: interleaved timing, medians, and the machine's BLAS setup."""
+"""Shared benchmark harness: block timing, ratios to a reference library, the BLAS in use, separate processes.
+
+How a comparison is timed (benchmarks/README.md has the reasons):
+
+* each variant of a workload (``chalkgrad``, ``torch``, ...) is built once and called ``warmup`` times;
+* then ``rounds`` rounds; in each round every variant runs one *block*, in a fixed order (A B A B ...):
+  sleep ``pause`` seconds (the other library's thread pools stop spinning), ``warmup`` untimed calls,
+  ``calls`` timed calls; the block's time is the median seconds per call;
+* a variant's time is the median of its block times; round i gives ``ratio_i = block_i(variant) / block_i(ref)``,
+  and the best (smallest) and the median of those ratios are reported.
+
+``--processes`` times each variant in its own subprocess (same workload definition, same blocks);
+``--blas both`` runs the whole script twice, as the environment has ``OPENBLAS_CORETYPE`` and with it and
+``OPENBLAS_L2_SIZE`` unset (a subprocess per setting, since OpenBLAS reads them when NumPy is imported).
+
+A benchmark script lists :class:`Workload` objects and calls :func:`main` with them.
+"""
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import platform
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+
+BLAS_VARIABLES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+BLAS_SETTINGS = ("env", "unset")
 
 
-def environment() -> str:
-    """One paragraph on what the numbers depend on: CPU, BLAS libraries, thread settings."""
+# ----------------------------------------------------------------------------------------------- workloads
+
+
+@dataclass(frozen=True)
+class Workload:
+    """One thing to time in several libraries.
+
+    ``variants`` maps a name (``"chalkgrad"``, ``"torch"``, ``"numpy"``...) to a factory: called with no
+    arguments, it builds the data and the model and returns the function to time. ``reference`` names the
+    variant the others are divided by (``None``: no ratios).
+    """
+
+    key: str
+    label: str
+    variants: dict[str, Callable[[], Callable[[], object]]]
+    reference: str | None = "torch"
+
+
+@dataclass
+class Timing:
+    """Block settings. ``calls=0`` picks the number of calls so that one block lasts about ``block_time`` s."""
+
+    rounds: int = 5
+    calls: int = 0
+    warmup: int = 2
+    pause: float = 0.2
+    block_time: float = 0.3
+
+
+QUICK = Timing(rounds=2, calls=3, warmup=1, pause=0.02)
+
+
+@dataclass
+class Block:
+    variant: str
+    round: int
+    median: float  # seconds per call
+    calls: int
+
+
+@dataclass
+class Result:
+    key: str
+    label: str
+    reference: str | None
+    variants: list[str]
+    blocks: list[Block] = field(default_factory=list)
+
+    def block_times(self, variant: str) -> list[float]:
+        """Block medians of one variant, in round order."""
+        return [b.median for b in sorted(self.blocks, key=lambda b: b.round) if b.variant == variant]
+
+    def median(self, variant: str) -> float:
+        return statistics.median(self.block_times(variant))
+
+    def ratios(self, variant: str) -> list[float]:
+        """Per round: the variant's block median over the reference's block median of the same round."""
+        return [a / b for a, b in zip(self.block_times(variant), self.block_times(self.reference))]
+
+    def summary(self) -> dict:
+        """Medians per variant and, for each non-reference variant, the median and best ratio over rounds."""
+        out = {"key": self.key, "label": self.label, "reference": self.reference,
+               "medians": {v: self.median(v) for v in self.variants}, "ratios": {}}
+        if self.reference is not None:
+            for v in self.variants:
+                if v != self.reference:
+                    rs = self.ratios(v)
+                    out["ratios"][v] = {"median": statistics.median(rs), "best": min(rs), "per_round": rs}
+        return out
+
+
+# ----------------------------------------------------------------------------------------------- timing
+
+
+def time_block(fn: Callable[[], object], calls: int, warmup: int, pause: float) -> float:
+    """Median seconds per call of ``calls`` calls, after a ``pause`` s sleep and ``warmup`` untimed calls."""
+    time.sleep(pause)
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(calls):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def calls_for(fn: Callable[[], object], timing: Timing) -> int:
+    """Warm ``fn`` up and return the number of calls per block (``timing.calls``, or enough for a block)."""
+    start = time.perf_counter()
+    for _ in range(max(timing.warmup, 1)):
+        fn()
+    if timing.calls:
+        return timing.calls
+    per_call = (time.perf_counter() - start) / max(timing.warmup, 1)
+    return int(min(max(timing.block_time / max(per_call, 1e-9), 3), 1000))
+
+
+def time_in_process(workload: Workload, timing: Timing, only: Sequence[str] | None = None) -> Result:
+    """Blocks of every variant (or those in ``only``), alternating A B A B ... for ``timing.rounds`` rounds."""
+    names = [v for v in workload.variants if only is None or v in only]
+    fns = {v: workload.variants[v]() for v in names}
+    calls = {v: calls_for(fns[v], timing) for v in names}
+    result = Result(workload.key, workload.label, workload.reference, names)
+    for r in range(timing.rounds):
+        for v in names:
+            median = time_block(fns[v], calls[v], timing.warmup, timing.pause)
+            result.blocks.append(Block(v, r, median, calls[v]))
+    return result
+
+
+def time_in_processes(workload: Workload, child_argv: list[str]) -> Result:
+    """Each variant in its own fresh process (``child_argv + ['--child', key, variant]``), one after the other."""
+    result = Result(workload.key, workload.label, workload.reference, list(workload.variants))
+    for v in workload.variants:
+        out = subprocess.run(child_argv + ["--child", workload.key, v], capture_output=True, text=True)
+        if out.returncode != 0:
+            raise SystemExit(f"timing {workload.key!r} / {v!r} in a subprocess failed:\n{out.stderr}")
+        blocks = json.loads(out.stdout.strip().splitlines()[-1])
+        result.blocks.extend(Block(**b) for b in blocks)
+    return result
+
+
+# ----------------------------------------------------------------------------------------------- environment
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _owner(path: str) -> str:
+    for name in ("numpy", "scipy", "torch", "sklearn"):
+        if f"/{name}" in path or f"{name}." in os.path.basename(path):
+            return name
+    return "other"
+
+
+def environment_info() -> dict:
+    """What the timings depend on: CPU, BLAS libraries and their threads (threadpoolctl), BLAS variables, torch."""
     import numpy as np
 
-    lines = [f"python {platform.python_version()}, numpy {np.__version__}, machine {platform.machine()}, "
-             f"{os.cpu_count()} CPUs"]
+    info = {"python": platform.python_version(), "numpy": np.__version__, "cpu": cpu_model(),
+            "cpus": os.cpu_count(), "variables": {k: os.environ.get(k) for k in BLAS_VARIABLES}, "pools": []}
     try:
         from threadpoolctl import threadpool_info
-
-        for info in threadpool_info():
-            lines.append(f"  {info.get('internal_api')} {info.get('version')} ({info.get('user_api')}, "
-                         f"{info.get('num_threads')} threads, arch {info.get('architecture')}) "
-                         f"from {os.path.basename(info.get('filepath', ''))}")
     except ImportError:
+        info["pools"] = None
+    else:
+        for pool in threadpool_info():
+            info["pools"].append({
+                "owner": _owner(pool.get("filepath", "")), "internal_api": pool.get("internal_api"),
+                "user_api": pool.get("user_api"), "version": pool.get("version"),
+                "architecture": pool.get("architecture") or pool.get("corename"),
+                "threads": pool.get("num_threads"), "library": os.path.basename(pool.get("filepath", ""))})
+    if "torch" in sys.modules:
+        import torch
+
+        config = torch.__config__.show()
+        blas = next((p.split("=", 1)[1] for p in config.replace(",", " ").split() if p.startswith("BLAS_INFO=")), "?")
+        info["torch"] = {"version": torch.__version__, "threads": torch.get_num_threads(), "blas": blas,
+                         "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+                         "onednn": torch.backends.mkldnn.is_available()}
+    if "chalkgrad" in sys.modules:
+        from chalkgrad.ops import workspace
+
+        info["chalkgrad_threads"] = workspace.get_num_threads()
+    return info
+
+
+def format_environment(info: dict) -> str:
+    lines = [f"python {info['python']}, numpy {info['numpy']}, {info['cpus']} CPUs: {info['cpu']}"]
+    if info["pools"] is None:
         lines.append("  (install threadpoolctl to see the BLAS libraries in use)")
-    lines.append(f"  OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}")
+    for p in info["pools"] or ():
+        lines.append(f"  {p['owner']}: {p['internal_api']} {p['version'] or ''} ({p['user_api']}, "
+                     f"architecture {p['architecture'] or '-'}, {p['threads']} threads) from {p['library']}")
+    if "torch" in info:
+        t = info["torch"]
+        lines.append(f"  torch {t['version']}: BLAS {t['blas']} (linked in), {t['threads']} threads, "
+                     f"CPU capability {t['cpu_capability']}, oneDNN {'on' if t['onednn'] else 'off'}")
+    if "chalkgrad_threads" in info:
+        lines.append(f"  chalkgrad blocked kernels: {info['chalkgrad_threads']} threads")
+    lines.append("  " + ", ".join(f"{k}={v if v is not None else '(unset)'}" for k, v in info["variables"].items()))
     return "\n".join(lines)
 
 
-def interleaved(workloads: dict, rounds: int = 7, min_time: float = 0.2) -> dict:
-    """Median seconds per call of each workload, timing them round-robin so noise hits all alike."""
-    for fn in workloads.values():  # warm up
-        fn()
-    reps = {}
-    for name, fn in workloads.items():
-        start, n = time.perf_counter(), 0
-        while time.perf_counter() - start < min_time / 4:
-            fn()
-            n += 1
-        reps[name] = max(1, int(n * 4 * min_time / max(time.perf_counter() - start, 1e-9) / 4))
-    samples = {name: [] for name in workloads}
-    for _ in range(rounds):
-        for name, fn in workloads.items():
-            start = time.perf_counter()
-            for _ in range(reps[name]):
-                fn()
-            samples[name].append((time.perf_counter() - start) / reps[name])
-    return {name: statistics.median(s) for name, s in samples.items()}
+# ----------------------------------------------------------------------------------------------- reports
 
 
 def fmt_ms(seconds: float) -> str:
-    return f"{seconds * 1e3:8.3f} ms"
+    return f"{seconds * 1e3:9.3f} ms"
 
 
-def setup(argv, description: str):
-    """Parse ``--rounds`` and ``--threads``, apply the thread limit, print the environment; return the args."""
-    import argparse
+def format_table(summaries: list[dict]) -> str:
+    """One line per (workload, non-reference variant): its median, the reference's, median and best ratio."""
+    lines = [f"{'workload':64} {'variant vs reference':>26} {'median':>12} {'reference':>12} {'ratio':>7} {'best':>7}"]
+    for s in summaries:
+        label, ref = s["label"], s["reference"]
+        for v, t in s["medians"].items():
+            if v == ref:
+                continue
+            line = f"{label[:64]:64} {v + (' vs ' + ref if ref else ''):>26} {fmt_ms(t)}"
+            if ref is not None:
+                r = s["ratios"][v]
+                line += f" {fmt_ms(s['medians'][ref])} {r['median']:6.2f}x {r['best']:6.2f}x"
+            lines.append(line)
+            label = ""
+    return "\n".join(lines)
 
-    ap = argparse.ArgumentParser(description=description)
-    ap.add_argument("--rounds", type=int, default=7)
+
+def ms_text(seconds: float) -> str:
+    ms = seconds * 1e3
+    return f"{ms:.0f} ms" if ms >= 100 else f"{ms:.3g} ms"
+
+
+def setting_name(run: dict) -> str:
+    v = run["environment"]["variables"]
+    return ", ".join(f"{k}={v[k]}" for k in BLAS_VARIABLES if v.get(k)) or "OpenBLAS variables unset"
+
+
+def markdown_table(runs: list[dict]) -> str:
+    """The README's table: workload, chalkgrad, reference, ratio (median and best over block pairs)."""
+    several = len({setting_name(r) for r in runs}) > 1
+    head = ["workload"] + (["BLAS setting"] if several else []) + ["chalkgrad", "reference", "ratio", "best ratio"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for run in runs:
+        for s in run["results"]:
+            ref = s["reference"]
+            for v, t in s["medians"].items():
+                if v == ref or ref is None:
+                    continue
+                name = s["label"] if v == "chalkgrad" else f"{s['label']} ({v})"
+                r = s["ratios"][v]
+                cells = [name] + ([setting_name(run)] if several else []) + [
+                    ms_text(t), f"{ms_text(s['medians'][ref])} ({ref})",
+                    f"{r['median']:.2f}×", f"{r['best']:.2f}×"]
+                lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------------------------- command line
+
+
+def parser(description: str) -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="a few calls per block, two rounds (a smoke test)")
+    ap.add_argument("--rounds", type=int, help=f"block pairs (default {Timing.rounds})")
+    ap.add_argument("--calls", type=int, help="timed calls per block (default: enough for about 0.3 s)")
+    ap.add_argument("--warmup", type=int, help=f"untimed calls before each block (default {Timing.warmup})")
+    ap.add_argument("--pause", type=float, help=f"seconds of sleep before each block (default {Timing.pause})")
     ap.add_argument("--threads", type=int, default=0,
-                    help="BLAS and torch threads (0: leave the defaults); needs threadpoolctl for BLAS")
+                    help="torch, BLAS and chalkgrad kernel threads (0: leave the defaults)")
+    ap.add_argument("--only", help="comma-separated workload keys to run")
+    ap.add_argument("--processes", action="store_true", help="time each library in its own subprocess")
+    ap.add_argument("--blas", choices=("env", "both"), default=os.environ.get("CHALKGRAD_BENCH_BLAS", "env"),
+                    help="'both': run once as the environment has OPENBLAS_CORETYPE and once with it and "
+                         "OPENBLAS_L2_SIZE unset (env CHALKGRAD_BENCH_BLAS)")
+    ap.add_argument("--json", help="write the results (and the environment) to this JSON file")
+    ap.add_argument("--markdown", action="store_true", help="also print the results as a Markdown table")
+    ap.add_argument("--child", nargs=2, metavar=("KEY", "VARIANT"), help=argparse.SUPPRESS)
+    return ap
+
+
+def timing_from(args) -> Timing:
+    base = QUICK if args.quick else Timing()
+    return Timing(rounds=args.rounds or base.rounds, calls=args.calls if args.calls is not None else base.calls,
+                  warmup=args.warmup if args.warmup is not None else base.warmup,
+                  pause=args.pause if args.pause is not None else base.pause, block_time=base.block_time)
+
+
+def apply_threads(n: int):
+    """Limit torch, NumPy's BLAS and chalkgrad's blocked kernels to ``n`` threads; return the BLAS limiter."""
+    if not n:
+        return None
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(n)
+    try:
+        from chalkgrad.ops import workspace
+
+        workspace.set_num_threads(n)
+    except ImportError:
+        pass
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        print("(threadpoolctl missing: set OPENBLAS_NUM_THREADS to limit NumPy's threads)")
+        return None
+    return threadpool_limits(n, user_api="blas")
+
+
+def strip_args(argv: list[str], with_value: Sequence[str], flags: Sequence[str]) -> list[str]:
+    """``argv`` without the named options (``--x v``, ``--x=v`` for ``with_value``; bare ``flags``)."""
+    out, skip = [], False
+    for a in argv:
+        if skip:
+            skip = False
+        elif a in with_value:
+            skip = True
+        elif a in flags or any(a.startswith(w + "=") for w in with_value):
+            continue
+        else:
+            out.append(a)
+    return out
+
+
+def blas_environment(setting: str) -> dict:
+    env = dict(os.environ, CHALKGRAD_BENCH_BLAS="env")
+    if setting == "unset":
+        for k in BLAS_VARIABLES:
+            env.pop(k, None)
+    return env
+
+
+def run_both_settings(script: str, argv: list[str], args) -> list[dict]:
+    """Run ``script`` once per BLAS setting, each in a fresh process; print the ratios side by side."""
+    settings = list(BLAS_SETTINGS)
+    if not any(os.environ.get(k) for k in BLAS_VARIABLES):
+        print("(OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are already unset: the two settings are the same, one run)\n")
+        settings = ["env"]
+    base = strip_args(argv, ("--blas", "--json"), ("--markdown",))
+    runs = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for setting in settings:
+            path = os.path.join(tmp, f"{setting}.json")
+            print(f"=== BLAS setting: {'as the environment has it' if setting == 'env' else 'variables unset'}",
+                  flush=True)
+            subprocess.run([sys.executable, script, *base, "--blas", "env", "--json", path],
+                           env=blas_environment(setting), check=True)
+            with open(path) as f:
+                runs.extend(json.load(f)["runs"])
+            print()
+    if len(runs) > 1:
+        print("ratios (median over block pairs) by BLAS setting:")
+        names = [setting_name(r) for r in runs]
+        print(f"{'workload':64} " + " ".join(f"{n[:28]:>28}" for n in names))
+        for i, s in enumerate(runs[0]["results"]):
+            for v in s["ratios"]:
+                cells = [f"{run['results'][i]['ratios'][v]['median']:27.2f}x" for run in runs]
+                print(f"{(s['label'] + ('' if v == 'chalkgrad' else f' ({v})'))[:64]:64} " + " ".join(cells))
+    return runs
+
+
+def main(workloads: Sequence[Workload], description: str, script: str, argv: Sequence[str] | None = None,
+         imports: Sequence[str] = ("torch",), before: Callable | None = None,
+         after: Callable | None = None, defaults: dict | None = None) -> int:
+    """Command line of a benchmark script: time ``workloads`` and print the environment and the ratios.
+
+    ``imports``: modules to import before the environment is reported (their thread settings apply);
+    ``before(args)`` / ``after(args, results)``: script-specific output around the table;
+    ``defaults``: argument defaults of this script (e.g. ``{"threads": 1}``).
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    ap = parser(description)
+    if defaults:
+        ap.set_defaults(**defaults)
     args = ap.parse_args(argv)
-    import torch
+    if args.blas == "both" and not args.child:
+        runs = run_both_settings(script, argv, args)
+        finish(runs, args)
+        return 0
+    for name in imports:
+        __import__(name)
+    limiter = apply_threads(args.threads)  # noqa: F841 (kept alive: the limit lasts as long as the object)
+    timing = timing_from(args)
+    by_key = {w.key: w for w in workloads}
+    if args.child:  # one variant of one workload, in this fresh process: print its blocks as JSON
+        key, variant = args.child
+        result = time_in_process(by_key[key], timing, only=[variant])
+        print(json.dumps([asdict(b) for b in result.blocks]))
+        return 0
+    selected = workloads
+    if args.only:
+        keys = args.only.split(",")
+        unknown = [k for k in keys if k not in by_key]
+        if unknown:
+            raise SystemExit(f"--only: unknown workload(s) {unknown}; known: {list(by_key)}")
+        selected = [by_key[k] for k in keys]
+    info = environment_info()
+    print(format_environment(info))
+    print(f"  timing: {'separate processes, ' if args.processes else ''}{timing.rounds} rounds of blocks "
+          f"(pause {timing.pause} s, {timing.warmup} warm-up call(s), "
+          f"{timing.calls or 'about ' + str(timing.block_time) + ' s of'} calls)\n", flush=True)
+    if before is not None:
+        before(args)
+    child_argv = [sys.executable, script] + strip_args(argv, ("--json", "--only", "--blas"),
+                                                       ("--markdown", "--processes"))
+    results = []
+    for w in selected:
+        result = time_in_processes(w, child_argv) if args.processes else time_in_process(w, timing)
+        results.append(result)
+    summaries = [r.summary() for r in results]
+    print(format_table(summaries))
+    if after is not None:
+        after(args, results)
+    run = {"script": os.path.basename(script), "environment": info, "timing": asdict(timing),
+           "processes": args.processes, "results": summaries,
+           "blocks": {r.key: [asdict(b) for b in r.blocks] for r in results}}
+    finish([run], args)
+    return 0
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
-        try:
-            from threadpoolctl import threadpool_limits
 
-            threadpool_limits(args.threads)
-        except ImportError:
-            print("  (threadpoolctl missing: BLAS threads left at their default)")
-    print(environment())
-    print(f"  torch {torch.__version__}, {torch.get_num_threads()} threads")
-    print()
-    return args
+def finish(runs: list[dict], args) -> None:
+    if args.json:
+        os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
+        with open(args.json, "w") as f:
+            json.dump({"runs": runs}, f, indent=1)
+    if args.markdown:
+        print()
+        print(markdown_table(runs))
 
 
-def print_ratios(results: dict, rows, width: int = 62) -> None:
-    """One line per (label, key): chalkgrad's and torch's medians (``'<key> chalkgrad'``/``'<key> torch'``), ratio."""
-    print(f"{'workload':{width}} {'chalkgrad':>11} {'torch':>11} {'ratio':>7}")
-    for label, key in rows:
-        c, t = results[f"{key} chalkgrad"], results[f"{key} torch"]
-        print(f"{label:{width}} {fmt_ms(c)} {fmt_ms(t)} {c / t:6.2f}x")
+# ----------------------------------------------------------------------------------------------- shared workloads
 
 
 def backend(name: str):
@@ -115,3 +485,8 @@ def sgd_train_step(name: str, build, xd, yd):
         opt.step()
 
     return step
+
+
+def pair(key: str, label: str, make: Callable[[str], Callable[[], object]], **extra) -> Workload:
+    """A chalkgrad-vs-torch workload from ``make(library_name)``; ``extra`` variants are added after them."""
+    return Workload(key, label, {"chalkgrad": lambda: make("chalkgrad"), "torch": lambda: make("torch"), **extra})
