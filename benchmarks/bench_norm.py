@@ -1,22 +1,21 @@
-"""Batch norm benchmark: training-mode forward + backward, chalkgrad vs PyTorch, interleaved.
+"""Batch norm benchmark: training-mode forward + backward, chalkgrad vs PyTorch, in alternating blocks.
 
-Run by hand:  python benchmarks/bench_norm.py   (needs the dev extra for torch)
+Run by hand:  python benchmarks/bench_norm.py [--quick] [--processes] [--blas both]   (needs torch)
 Workload: BatchNorm2d(64) on a float32 batch of shape (32, 64, 32, 32), gradients for the
-input, γ and β. Prints medians of interleaved rounds and the ratio chalkgrad / PyTorch
+input, γ and β. Prints medians of block medians and the ratio chalkgrad / PyTorch
 (target: within 2x); also the eval-mode forward and LayerNorm for reference.
 
 chalkgrad's normalization kernels work in cache-sized blocks split over
 ``chalkgrad.ops.workspace.get_num_threads()`` threads (2 by default, like PyTorch here);
-``--threads 1`` times them on one thread.
+``--threads 1`` times them (and torch, and NumPy's BLAS) on one thread.
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
 
+import common as harness
 import numpy as np
-from common import environment, fmt_ms, interleaved
 
 import chalkgrad as cg
 
@@ -92,37 +91,18 @@ def ln_torch():
     return run
 
 
+SIZE = "x".join(map(str, SHAPE))
+WORKLOADS = [
+    harness.Workload("bn", f"BatchNorm2d train fwd+bwd, {SIZE}, f32", {"chalkgrad": bn_chalkgrad, "torch": bn_torch}),
+    harness.Workload("bn-eval", f"BatchNorm2d eval fwd, {SIZE}, f32",
+                     {"chalkgrad": lambda: bn_chalkgrad(False), "torch": lambda: bn_torch(False)}),
+    harness.Workload("ln", f"LayerNorm({SHAPE[1:]}) fwd+bwd, {SIZE}, f32",
+                     {"chalkgrad": ln_chalkgrad, "torch": ln_torch}),
+]
+
+
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--rounds", type=int, default=7)
-    ap.add_argument("--threads", type=int, default=None, help="threads for chalkgrad's blocked kernels")
-    args = ap.parse_args(argv)
-    from chalkgrad.ops import workspace
-
-    if args.threads is not None:
-        workspace.set_num_threads(args.threads)
-    print(environment())
-    import torch
-
-    print(f"  torch {torch.__version__}, {torch.get_num_threads()} threads; "
-          f"chalkgrad norm kernels {workspace.get_num_threads()} threads")
-    print()
-    results = interleaved({
-        "bn chalkgrad": bn_chalkgrad(), "bn torch": bn_torch(),
-        "bn-eval chalkgrad": bn_chalkgrad(False), "bn-eval torch": bn_torch(False),
-        "ln chalkgrad": ln_chalkgrad(), "ln torch": ln_torch(),
-    }, rounds=args.rounds)
-    shape = "x".join(map(str, SHAPE))
-    rows = [
-        (f"BatchNorm2d train fwd+bwd, {shape}, f32", "bn"),
-        (f"BatchNorm2d eval fwd, {shape}, f32", "bn-eval"),
-        (f"LayerNorm({SHAPE[1:]}) fwd+bwd, {shape}, f32", "ln"),
-    ]
-    print(f"{'workload':52} {'chalkgrad':>11} {'torch':>11} {'ratio':>7}")
-    for label, key in rows:
-        c, t = results[f"{key} chalkgrad"], results[f"{key} torch"]
-        print(f"{label:52} {fmt_ms(c)} {fmt_ms(t)} {c / t:6.2f}x")
-    return 0
+    return harness.main(WORKLOADS, __doc__, __file__, argv)
 
 
 if __name__ == "__main__":

@@ -4,18 +4,17 @@ Workload: batch 32, 50 steps, input 64, hidden 128, a Linear from the last step'
 10 classes, cross-entropy, SGD step, float32. Also the same step with ``fused=False``
 (op-by-op LSTM) and a GRU step, to show what the fused layer op buys.
 
-Run by hand:  python benchmarks/bench_rnn.py   (needs the dev extra for torch)
-Prints medians of interleaved rounds and ratios chalkgrad / PyTorch (lower is better).
+Run by hand:  python benchmarks/bench_rnn.py [--quick] [--threads 1] [--processes] [--blas both]   (needs torch)
+Prints medians of block medians and ratios to PyTorch (lower is better). Small GEMMs on a busy machine
+are often faster on one thread (``--threads 1``).
 """
 
 from __future__ import annotations
 
-import argparse
-import contextlib
 import sys
 
+import common as harness
 import numpy as np
-from common import environment, fmt_ms, interleaved
 
 import chalkgrad as cg
 import chalkgrad.nn.functional as F
@@ -119,50 +118,18 @@ def numpy_step():
     return step
 
 
+SIZES = f"B={B}, T={T}, in {I}, hidden {H}, {C} classes, f32, SGD"
+WORKLOADS = [
+    harness.Workload("lstm", f"LSTM train step, {SIZES}", {
+        "chalkgrad": chalkgrad_step, "torch": torch_step, "hand-written numpy": numpy_step,
+        "chalkgrad fused=False": lambda: chalkgrad_step(fused=False)}),
+    harness.Workload("gru", f"GRU train step, {SIZES}",
+                     {"chalkgrad": lambda: chalkgrad_step("GRU"), "torch": lambda: torch_step("GRU")}),
+]
+
+
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--rounds", type=int, default=7)
-    ap.add_argument("--threads", type=int, default=0,
-                    help="limit torch and NumPy's BLAS to this many threads (0: leave the defaults); small "
-                         "GEMMs on a busy machine are often faster on one thread")
-    args = ap.parse_args(argv)
-    import torch
-
-    limits = contextlib.nullcontext()
-    if args.threads:
-        torch.set_num_threads(args.threads)
-        try:
-            from threadpoolctl import threadpool_limits
-
-            limits = threadpool_limits(args.threads)
-        except ImportError:
-            print("(threadpoolctl is not installed: set OPENBLAS_NUM_THREADS to limit NumPy's threads)")
-    with limits:
-        return run(args, torch)
-
-
-def run(args, torch) -> int:
-    print(environment())
-    print(f"  torch {torch.__version__}, {torch.get_num_threads()} threads")
-    print()
-    results = interleaved({
-        "lstm chalkgrad": chalkgrad_step(), "lstm torch": torch_step(), "lstm numpy": numpy_step(),
-        "lstm unfused": chalkgrad_step(fused=False),
-        "gru chalkgrad": chalkgrad_step("GRU"), "gru torch": torch_step("GRU"),
-    }, rounds=args.rounds)
-    t = results["lstm torch"]
-    print(f"{'workload (train step, B=32, T=50, in 64, hidden 128, 10 classes, f32, SGD)':78} "
-          f"{'time':>11} {'vs torch':>8}")
-    for label, key, ref in (
-        ("LSTM chalkgrad (fused layer op)", "lstm chalkgrad", t),
-        ("LSTM torch", "lstm torch", t),
-        ("LSTM hand-written NumPy (floor)", "lstm numpy", t),
-        ("LSTM chalkgrad fused=False (op by op)", "lstm unfused", t),
-        ("GRU chalkgrad (fused layer op)", "gru chalkgrad", results["gru torch"]),
-        ("GRU torch", "gru torch", results["gru torch"]),
-    ):
-        print(f"{label:78} {fmt_ms(results[key])} {results[key] / ref:7.2f}x")
-    return 0
+    return harness.main(WORKLOADS, __doc__, __file__, argv)
 
 
 if __name__ == "__main__":

@@ -236,19 +236,22 @@ def fmt_ms(seconds: float) -> str:
 
 def format_table(summaries: list[dict]) -> str:
     """One line per (workload, non-reference variant): its median, the reference's, median and best ratio."""
-    lines = [f"{'workload':64} {'variant vs reference':>26} {'median':>12} {'reference':>12} {'ratio':>7} {'best':>7}"]
+    rows = []
     for s in summaries:
         label, ref = s["label"], s["reference"]
         for v, t in s["medians"].items():
             if v == ref:
                 continue
-            line = f"{label[:64]:64} {v + (' vs ' + ref if ref else ''):>26} {fmt_ms(t)}"
+            cells = [label, v + (f" vs {ref}" if ref else ""), fmt_ms(t)]
             if ref is not None:
                 r = s["ratios"][v]
-                line += f" {fmt_ms(s['medians'][ref])} {r['median']:6.2f}x {r['best']:6.2f}x"
-            lines.append(line)
+                cells += [fmt_ms(s["medians"][ref]), f"{r['median']:6.2f}x", f"{r['best']:6.2f}x"]
+            rows.append(cells)
             label = ""
-    return "\n".join(lines)
+    wl = max([len("workload")] + [len(r[0]) for r in rows])
+    wv = max([len("variant vs reference")] + [len(r[1]) for r in rows])
+    head = f"{'workload':{wl}}  {'variant vs reference':{wv}} {'median':>12} {'reference':>12} {'ratio':>7} {'best':>7}"
+    return "\n".join([head] + [f"{r[0]:{wl}}  {r[1]:{wv}} " + " ".join(r[2:]) for r in rows])
 
 
 def ms_text(seconds: float) -> str:
