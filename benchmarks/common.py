@@ -172,8 +172,9 @@ def cpu_model() -> str:
 
 
 def _owner(path: str) -> str:
-    for name in ("numpy", "scipy", "torch", "sklearn"):
-        if f"/{name}" in path or f"{name}." in os.path.basename(path):
+    """Which package ships the library at ``path`` (NumPy's and SciPy's OpenBLAS, torch's OpenMP...)."""
+    for folder, name in (("numpy", "numpy"), ("scipy", "scipy"), ("torch", "torch"), ("scikit_learn", "sklearn")):
+        if f"/{folder}" in path:
             return name
     return "other"
 
