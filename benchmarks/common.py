@@ -251,7 +251,9 @@ def format_table(summaries: list[dict]) -> str:
             label = ""
     wl = max([len("workload")] + [len(r[0]) for r in rows])
     wv = max([len("variant vs reference")] + [len(r[1]) for r in rows])
-    head = f"{'workload':{wl}}  {'variant vs reference':{wv}} {'median':>12} {'reference':>12} {'ratio':>7} {'best':>7}"
+    head = f"{'workload':{wl}}  {'variant vs reference':{wv}} {'median':>12}"
+    if any(s["reference"] for s in summaries):
+        head += f" {'reference':>12} {'ratio':>7} {'best':>7}"
     return "\n".join([head] + [f"{r[0]:{wl}}  {r[1]:{wv}} " + " ".join(r[2:]) for r in rows])
 
 
@@ -389,15 +391,19 @@ def run_both_settings(script: str, argv: list[str], args) -> list[dict]:
 
 def main(workloads: Sequence[Workload], description: str, script: str, argv: Sequence[str] | None = None,
          imports: Sequence[str] = ("torch",), before: Callable | None = None,
-         after: Callable | None = None, defaults: dict | None = None) -> int:
+         after: Callable | None = None, defaults: dict | None = None,
+         options: Callable[[argparse.ArgumentParser], None] | None = None) -> int:
     """Command line of a benchmark script: time ``workloads`` and print the environment and the ratios.
 
     ``imports``: modules to import before the environment is reported (their thread settings apply);
     ``before(args)`` / ``after(args, results)``: script-specific output around the table;
-    ``defaults``: argument defaults of this script (e.g. ``{"threads": 1}``).
+    ``defaults``: argument defaults of this script (e.g. ``{"threads": 1}``);
+    ``options(parser)``: adds this script's own options.
     """
     argv = list(sys.argv[1:] if argv is None else argv)
     ap = parser(description)
+    if options:
+        options(ap)
     if defaults:
         ap.set_defaults(**defaults)
     args = ap.parse_args(argv)
