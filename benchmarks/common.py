@@ -292,13 +292,7 @@ def markdown_table(runs: list[dict]) -> str:
 
 def parser(description: str) -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help="a few calls per block, two rounds (a smoke test)")
-    ap.add_argument("--rounds", type=int, help=f"block pairs (default {Timing.rounds})")
-    ap.add_argument("--calls", type=int, help="timed calls per block (default: enough for about 0.3 s)")
-    ap.add_argument("--warmup", type=int, help=f"untimed calls before each block (default {Timing.warmup})")
-    ap.add_argument("--pause", type=float, help=f"seconds of sleep before each block (default {Timing.pause})")
-    ap.add_argument("--threads", type=int, default=0,
-                    help="torch, BLAS and chalkgrad kernel threads (0: leave the defaults)")
+    timing_options(ap)
     ap.add_argument("--only", help="comma-separated workload keys to run")
     ap.add_argument("--processes", action="store_true", help="time each library in its own subprocess")
     ap.add_argument("--blas", choices=("env", "both"), default=os.environ.get("CHALKGRAD_BENCH_BLAS", "env"),
@@ -308,6 +302,17 @@ def parser(description: str) -> argparse.ArgumentParser:
     ap.add_argument("--markdown", action="store_true", help="also print the results as a Markdown table")
     ap.add_argument("--child", nargs=2, metavar=("KEY", "VARIANT"), help=argparse.SUPPRESS)
     return ap
+
+
+def timing_options(ap: argparse.ArgumentParser) -> None:
+    """The block and thread options every benchmark script takes."""
+    ap.add_argument("--quick", action="store_true", help="a few calls per block, two rounds (a smoke test)")
+    ap.add_argument("--rounds", type=int, help=f"block pairs (default {Timing.rounds})")
+    ap.add_argument("--calls", type=int, help="timed calls per block (default: enough for about 0.3 s)")
+    ap.add_argument("--warmup", type=int, help=f"untimed calls before each block (default {Timing.warmup})")
+    ap.add_argument("--pause", type=float, help=f"seconds of sleep before each block (default {Timing.pause})")
+    ap.add_argument("--threads", type=int, default=0,
+                    help="torch, BLAS and chalkgrad kernel threads (0: leave the defaults)")
 
 
 def timing_from(args) -> Timing:
