@@ -95,7 +95,8 @@ def measure(curve_list: list[Curve], timing: harness.Timing) -> list[dict]:
                    "ratio_median": s["ratios"]["chalkgrad"]["median"], "ratio_best": s["ratios"]["chalkgrad"]["best"]}
             rows.append(row)
             print(f"{c.workload:5} {c.axis:6} batch {batch:4} width {width:5}  "
-                  f"chalkgrad {harness.fmt_ms(row['chalkgrad_s'])}  torch {harness.fmt_ms(row['torch_s'])}  ratio {row['ratio_median']:5.2f}x"
+                  f"chalkgrad {harness.fmt_ms(row['chalkgrad_s'])}  torch {harness.fmt_ms(row['torch_s'])}"
+                  f"  ratio {row['ratio_median']:5.2f}x"
                   f" (best {row['ratio_best']:.2f}x)", flush=True)
     return rows
 
