@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import math
 import os
 import sys
 from dataclasses import dataclass
@@ -115,6 +116,14 @@ def read_csv(path: str) -> list[dict]:
                 for row in csv.DictReader(f)]
 
 
+def minor_label(value: float, _pos) -> str:
+    """Label the 2x and 5x minor ticks of a log axis (a panel often spans less than a decade)."""
+    if value <= 0:
+        return ""
+    mantissa = round(value / 10 ** math.floor(math.log10(value)), 6)
+    return f"{value:g}" if mantissa in (2, 5) else ""
+
+
 def plot(rows: list[dict], path: str, note: str = "") -> None:
     """Two panels per workload: time per sample (ms, log-log) against batch size and against width, both libraries,
     and the median ratio chalkgrad / PyTorch on a right-hand axis."""
@@ -139,7 +148,7 @@ def plot(rows: list[dict], path: str, note: str = "") -> None:
             ax.set_xscale("log", base=2)
             ax.set_yscale("log")
             ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-            ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
+            ax.yaxis.set_minor_formatter(FuncFormatter(minor_label))
             ax.set_xticks(xs, [str(int(x)) for x in xs])
             ax.set_xlabel(AXIS_LABELS[name, axis])
             ax.set_ylabel("time per sample (ms)")
@@ -154,7 +163,7 @@ def plot(rows: list[dict], path: str, note: str = "") -> None:
             right.set_ylabel("ratio chalkgrad / torch (median)", color="grey")
             lines = ax.get_legend_handles_labels()
             extra = right.get_legend_handles_labels()
-            ax.legend(lines[0] + extra[0], lines[1] + extra[1], fontsize=8, loc="upper right")
+            ax.legend(lines[0] + extra[0], lines[1] + extra[1], fontsize=8, loc="best", framealpha=0.7)
     if note:
         fig.text(0.01, 0.005, note, fontsize=7, color="dimgrey", va="bottom")
     fig.tight_layout(rect=(0, 0.03 if note else 0, 1, 1))
