@@ -386,11 +386,13 @@ def run_both_settings(script: str, argv: list[str], args) -> list[dict]:
     if len(runs) > 1:
         print("ratios (median over block pairs) by BLAS setting:")
         names = [setting_name(r) for r in runs]
-        print(f"{'workload':64} " + " ".join(f"{n[:28]:>28}" for n in names))
-        for i, s in enumerate(runs[0]["results"]):
-            for v in s["ratios"]:
-                cells = [f"{run['results'][i]['ratios'][v]['median']:27.2f}x" for run in runs]
-                print(f"{(s['label'] + ('' if v == 'chalkgrad' else f' ({v})'))[:64]:64} " + " ".join(cells))
+        rows = [(s["label"] + ("" if v == "chalkgrad" else f" ({v})"),
+                 [f"{run['results'][i]['ratios'][v]['median']:.2f}x" for run in runs])
+                for i, s in enumerate(runs[0]["results"]) for v in s["ratios"]]
+        width = max(len("workload"), *(len(label) for label, _ in rows))
+        print(f"{'workload':{width}}  " + "  ".join(f"{n:>28}" for n in names))
+        for label, cells in rows:
+            print(f"{label:{width}}  " + "  ".join(f"{c:>28}" for c in cells))
     return runs
 
 
