@@ -11,30 +11,15 @@ import sys
 
 import common as harness
 import numpy as np
-from common import pair, sgd_train_step
-
-import chalkgrad as cg
+from common import backend, pair, sgd_train_step
 
 CHAIN = 1000
 
 
-def chain_chalkgrad():
-    x = cg.tensor(np.linspace(-1, 1, 16, dtype=np.float32), requires_grad=True)
-
-    def run():
-        y = x
-        for _ in range(CHAIN // 4):
-            y = ((y * 0.9 + 0.1).tanh() - 0.01) * 1.01
-        y.sum().backward()
-        x.grad = None
-
-    return run
-
-
-def chain_torch():
-    import torch
-
-    x = torch.linspace(-1, 1, 16, dtype=torch.float32, requires_grad=True)
+def chain(name):
+    """``CHAIN`` elementwise ops on 16 floats, forward and backward, in library ``name``."""
+    lib, _ = backend(name)
+    x = lib.from_numpy(np.linspace(-1, 1, 16, dtype=np.float32)).requires_grad_()
 
     def run():
         y = x
@@ -87,8 +72,7 @@ def mlp_numpy():
 
 
 WORKLOADS = [
-    harness.Workload("chain", f"per-op overhead: chain of {CHAIN} ops fwd+bwd (16 floats)",
-                     {"chalkgrad": chain_chalkgrad, "torch": chain_torch}),
+    pair("chain", f"per-op overhead: chain of {CHAIN} ops fwd+bwd (16 floats)", chain),
     pair("mlp", "MLP 784-256-128-10 train step, batch 128, f32, SGD momentum",
          lambda name: sgd_train_step(name, mlp, *mlp_data()), **{"hand-written numpy": mlp_numpy}),
 ]

@@ -16,8 +16,7 @@ import sys
 
 import common as harness
 import numpy as np
-
-import chalkgrad as cg
+from common import backend, pair
 
 SHAPE = (32, 64, 32, 32)
 
@@ -28,62 +27,19 @@ def data(seed=0):
             rng.standard_normal(SHAPE).astype(np.float32))
 
 
-def bn_chalkgrad(train=True):
-    layer = cg.nn.BatchNorm2d(SHAPE[1]).train(train)
+def norm_step(name, layer_name="BatchNorm2d", train=True):
+    """Forward and backward (with ``train``) or a forward under no_grad (eval) of a norm layer in library ``name``."""
+    lib, _ = backend(name)
+    shape = SHAPE[1] if layer_name == "BatchNorm2d" else SHAPE[1:]
+    layer = getattr(lib.nn, layer_name)(shape).train(train)
     xd, gd = data()
-    x, g = cg.tensor(xd, requires_grad=True), cg.tensor(gd)
+    x, g = lib.from_numpy(xd).requires_grad_(), lib.from_numpy(gd)
 
     def run():
-        y = layer(x)
-        if train:
-            y.backward(g)
-            x.grad = None
-            layer.zero_grad()
-
-    return run
-
-
-def bn_torch(train=True):
-    import torch
-
-    layer = torch.nn.BatchNorm2d(SHAPE[1]).train(train)
-    xd, gd = data()
-    x, g = torch.from_numpy(xd).requires_grad_(True), torch.from_numpy(gd)
-
-    def run():
-        if train:
-            y = layer(x)
-            y.backward(g)
-            x.grad = None
-            layer.zero_grad()
-        else:
-            with torch.no_grad():
+        if not train:
+            with lib.no_grad():
                 layer(x)
-
-    return run
-
-
-def ln_chalkgrad():
-    layer = cg.nn.LayerNorm(SHAPE[1:])
-    xd, gd = data()
-    x, g = cg.tensor(xd, requires_grad=True), cg.tensor(gd)
-
-    def run():
-        layer(x).backward(g)
-        x.grad = None
-        layer.zero_grad()
-
-    return run
-
-
-def ln_torch():
-    import torch
-
-    layer = torch.nn.LayerNorm(SHAPE[1:])
-    xd, gd = data()
-    x, g = torch.from_numpy(xd).requires_grad_(True), torch.from_numpy(gd)
-
-    def run():
+            return
         layer(x).backward(g)
         x.grad = None
         layer.zero_grad()
@@ -93,11 +49,9 @@ def ln_torch():
 
 SIZE = "x".join(map(str, SHAPE))
 WORKLOADS = [
-    harness.Workload("bn", f"BatchNorm2d train fwd+bwd, {SIZE}, f32", {"chalkgrad": bn_chalkgrad, "torch": bn_torch}),
-    harness.Workload("bn-eval", f"BatchNorm2d eval fwd, {SIZE}, f32",
-                     {"chalkgrad": lambda: bn_chalkgrad(False), "torch": lambda: bn_torch(False)}),
-    harness.Workload("ln", f"LayerNorm({SHAPE[1:]}) fwd+bwd, {SIZE}, f32",
-                     {"chalkgrad": ln_chalkgrad, "torch": ln_torch}),
+    pair("bn", f"BatchNorm2d train fwd+bwd, {SIZE}, f32", norm_step),
+    pair("bn-eval", f"BatchNorm2d eval fwd (no_grad), {SIZE}, f32", lambda name: norm_step(name, train=False)),
+    pair("ln", f"LayerNorm({SHAPE[1:]}) fwd+bwd, {SIZE}, f32", lambda name: norm_step(name, "LayerNorm")),
 ]
 
 

@@ -397,7 +397,7 @@ def run_both_settings(script: str, argv: list[str], args) -> list[dict]:
 
 
 def main(workloads: Sequence[Workload], description: str, script: str, argv: Sequence[str] | None = None,
-         imports: Sequence[str] = ("torch",), before: Callable | None = None,
+         imports: Sequence[str] = ("torch", "chalkgrad"), before: Callable | None = None,
          after: Callable | None = None, defaults: dict | None = None,
          options: Callable[[argparse.ArgumentParser], None] | None = None) -> int:
     """Command line of a benchmark script: time ``workloads`` and print the environment and the ratios.
