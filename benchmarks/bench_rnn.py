@@ -15,9 +15,7 @@ import sys
 
 import common as harness
 import numpy as np
-
-import chalkgrad as cg
-import chalkgrad.nn.functional as F
+from common import backend, pair
 
 B, T, I, H, C = 32, 50, 64, 128, 10
 
@@ -27,39 +25,21 @@ def data(seed=0):
     return rng.standard_normal((T, B, I)).astype(np.float32), rng.integers(0, C, B)
 
 
-def chalkgrad_step(kind="LSTM", fused=True):
-    cg.manual_seed(0)
-    rnn = getattr(cg.nn, kind)(I, H, fused=fused)
-    head = cg.nn.Linear(H, C)
-    params = list(rnn.parameters()) + list(head.parameters())
-    opt = cg.optim.SGD(params, lr=0.01)
+def rnn_step(name, kind="LSTM", **options):
+    """One train step of ``kind`` (LSTM or GRU) and a Linear head in library ``name``; ``options`` go to the
+    recurrent layer (chalkgrad's ``fused=False``)."""
+    lib, functional = backend(name)
+    lib.manual_seed(0)
+    rnn = getattr(lib.nn, kind)(I, H, **options)
+    head = lib.nn.Linear(H, C)
+    opt = lib.optim.SGD(list(rnn.parameters()) + list(head.parameters()), lr=0.01)
     xd, yd = data()
-    x, y = cg.from_numpy(xd), cg.from_numpy(yd.astype(np.int64))
+    x, y = lib.from_numpy(xd), lib.from_numpy(yd.astype(np.int64))
 
     def step():
         opt.zero_grad()
         out, _ = rnn(x)
-        loss = F.cross_entropy(head(out[-1]), y)
-        loss.backward()
-        opt.step()
-
-    return step
-
-
-def torch_step(kind="LSTM"):
-    import torch
-
-    torch.manual_seed(0)
-    rnn = getattr(torch.nn, kind)(I, H)
-    head = torch.nn.Linear(H, C)
-    opt = torch.optim.SGD(list(rnn.parameters()) + list(head.parameters()), lr=0.01)
-    xd, yd = data()
-    x, y = torch.from_numpy(xd), torch.from_numpy(yd.astype(np.int64))
-
-    def step():
-        opt.zero_grad()
-        out, _ = rnn(x)
-        loss = torch.nn.functional.cross_entropy(head(out[-1]), y)
+        loss = functional.cross_entropy(head(out[-1]), y)
         loss.backward()
         opt.step()
 
@@ -120,11 +100,9 @@ def numpy_step():
 
 SIZES = f"B={B}, T={T}, in {I}, hidden {H}, {C} classes, f32, SGD"
 WORKLOADS = [
-    harness.Workload("lstm", f"LSTM train step, {SIZES}", {
-        "chalkgrad": chalkgrad_step, "torch": torch_step, "hand-written numpy": numpy_step,
-        "chalkgrad fused=False": lambda: chalkgrad_step(fused=False)}),
-    harness.Workload("gru", f"GRU train step, {SIZES}",
-                     {"chalkgrad": lambda: chalkgrad_step("GRU"), "torch": lambda: torch_step("GRU")}),
+    pair("lstm", f"LSTM train step, {SIZES}", rnn_step, **{
+        "hand-written numpy": numpy_step, "chalkgrad fused=False": lambda: rnn_step("chalkgrad", fused=False)}),
+    pair("gru", f"GRU train step, {SIZES}", lambda name: rnn_step(name, "GRU")),
 ]
 
 

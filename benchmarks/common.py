@@ -207,6 +207,7 @@ def environment_info() -> dict:
     if "chalkgrad" in sys.modules:
         from chalkgrad.ops import workspace
 
+        info["chalkgrad"] = sys.modules["chalkgrad"].__version__
         info["chalkgrad_threads"] = workspace.get_num_threads()
     return info
 
@@ -223,7 +224,7 @@ def format_environment(info: dict) -> str:
         lines.append(f"  torch {t['version']}: BLAS {t['blas']} (linked in), {t['threads']} threads, "
                      f"CPU capability {t['cpu_capability']}, oneDNN {'on' if t['onednn'] else 'off'}")
     if "chalkgrad_threads" in info:
-        lines.append(f"  chalkgrad blocked kernels: {info['chalkgrad_threads']} threads")
+        lines.append(f"  chalkgrad {info.get('chalkgrad', '?')}: kernels on {info['chalkgrad_threads']} threads")
     lines.append("  " + ", ".join(f"{k}={v if v is not None else '(unset)'}" for k, v in info["variables"].items()))
     return "\n".join(lines)
 
