@@ -9,7 +9,8 @@ How a comparison is timed (benchmarks/README.md has the reasons):
 * a variant's time is the median of its block times; round i gives ``ratio_i = block_i(variant) / block_i(ref)``,
   and the best (smallest) and the median of those ratios are reported.
 
-``--processes`` times each variant in its own subprocess (same workload definition, same blocks);
+``--processes`` times each variant in its own subprocess (same workload definition, same alternating blocks,
+requested by the parent in turn);
 ``--blas both`` runs the whole script twice, as the environment has ``OPENBLAS_CORETYPE`` and with it and
 ``OPENBLAS_L2_SIZE`` unset (a subprocess per setting, since OpenBLAS reads them when NumPy is imported).
 
@@ -132,9 +133,9 @@ def calls_for(fn: Callable[[], object], timing: Timing) -> int:
     return int(min(max(timing.block_time / max(per_call, 1e-9), 3), 1000))
 
 
-def time_in_process(workload: Workload, timing: Timing, only: Sequence[str] | None = None) -> Result:
-    """Blocks of every variant (or those in ``only``), alternating A B A B ... for ``timing.rounds`` rounds."""
-    names = [v for v in workload.variants if only is None or v in only]
+def time_in_process(workload: Workload, timing: Timing) -> Result:
+    """Blocks of every variant, alternating A B A B ... for ``timing.rounds`` rounds."""
+    names = list(workload.variants)
     fns = {v: workload.variants[v]() for v in names}
     calls = {v: calls_for(fns[v], timing) for v in names}
     result = Result(workload.key, workload.label, workload.reference, names)
@@ -145,15 +146,49 @@ def time_in_process(workload: Workload, timing: Timing, only: Sequence[str] | No
     return result
 
 
-def time_in_processes(workload: Workload, child_argv: list[str]) -> Result:
-    """Each variant in its own fresh process (``child_argv + ['--child', key, variant]``), one after the other."""
+REPLY = "BLOCK "  # prefix of the lines a child process answers with (anything else it prints is skipped)
+
+
+def serve_blocks(workload: Workload, variant: str, timing: Timing, requests=sys.stdin, replies=sys.stdout) -> None:
+    """Child side of ``--processes``: build and warm up one variant, then time one block per ``block`` line read."""
+    fn = workload.variants[variant]()
+    calls = calls_for(fn, timing)
+    print(REPLY + json.dumps({"calls": calls}), file=replies, flush=True)
+    for line in requests:
+        if line.strip() != "block":
+            break
+        median = time_block(fn, calls, timing.warmup, timing.pause)
+        print(REPLY + json.dumps({"median": median}), file=replies, flush=True)
+
+
+def _reply(proc: subprocess.Popen, what: str) -> dict:
+    for line in proc.stdout:
+        if line.startswith(REPLY):
+            return json.loads(line[len(REPLY):])
+    raise SystemExit(f"the subprocess timing {what} stopped (exit status {proc.wait()}); its errors are above")
+
+
+def time_in_processes(workload: Workload, timing: Timing, child_argv: list[str]) -> Result:
+    """Like :func:`time_in_process`, but each variant lives in its own fresh process (``child_argv + ['--child',
+    key, variant]``); the parent asks them for blocks in turn, so the blocks still alternate A B A B ..."""
     result = Result(workload.key, workload.label, workload.reference, list(workload.variants))
-    for v in workload.variants:
-        out = subprocess.run(child_argv + ["--child", workload.key, v], capture_output=True, text=True)
-        if out.returncode != 0:
-            raise SystemExit(f"timing {workload.key!r} / {v!r} in a subprocess failed:\n{out.stderr}")
-        blocks = json.loads(out.stdout.strip().splitlines()[-1])
-        result.blocks.extend(Block(**b) for b in blocks)
+    procs, calls = {}, {}
+    try:
+        for v in workload.variants:  # one at a time, so that builds and warm-ups do not overlap
+            procs[v] = subprocess.Popen(child_argv + ["--child", workload.key, v], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, text=True)
+            calls[v] = _reply(procs[v], f"{workload.key!r} / {v!r}")["calls"]
+        for r in range(timing.rounds):
+            for v, proc in procs.items():
+                proc.stdin.write("block\n")
+                proc.stdin.flush()
+                median = _reply(proc, f"{workload.key!r} / {v!r}")["median"]
+                result.blocks.append(Block(v, r, median, calls[v]))
+    finally:
+        for proc in procs.values():
+            if proc.stdin and not proc.stdin.closed:
+                proc.stdin.close()  # end of requests: the child returns
+            proc.wait()
     return result
 
 
@@ -295,7 +330,8 @@ def parser(description: str) -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     timing_options(ap)
     ap.add_argument("--only", help="comma-separated workload keys to run")
-    ap.add_argument("--processes", action="store_true", help="time each library in its own subprocess")
+    ap.add_argument("--processes", action="store_true",
+                    help="time each library in its own subprocess (blocks still alternate)")
     ap.add_argument("--blas", choices=("env", "both"), default=os.environ.get("CHALKGRAD_BENCH_BLAS", "env"),
                     help="'both': run once as the environment has OPENBLAS_CORETYPE and once with it and "
                          "OPENBLAS_L2_SIZE unset (env CHALKGRAD_BENCH_BLAS)")
@@ -424,10 +460,9 @@ def main(workloads: Sequence[Workload], description: str, script: str, argv: Seq
     limiter = apply_threads(args.threads)  # noqa: F841 (kept alive: the limit lasts as long as the object)
     timing = timing_from(args)
     by_key = {w.key: w for w in workloads}
-    if args.child:  # one variant of one workload, in this fresh process: print its blocks as JSON
+    if args.child:  # one variant of one workload, in this fresh process: blocks on request
         key, variant = args.child
-        result = time_in_process(by_key[key], timing, only=[variant])
-        print(json.dumps([asdict(b) for b in result.blocks]))
+        serve_blocks(by_key[key], variant, timing)
         return 0
     selected = workloads
     if args.only:
@@ -447,7 +482,7 @@ def main(workloads: Sequence[Workload], description: str, script: str, argv: Seq
                                                        ("--markdown", "--processes"))
     results = []
     for w in selected:
-        result = time_in_processes(w, child_argv) if args.processes else time_in_process(w, timing)
+        result = time_in_processes(w, timing, child_argv) if args.processes else time_in_process(w, timing)
         results.append(result)
     summaries = [r.summary() for r in results]
     print(format_table(summaries))

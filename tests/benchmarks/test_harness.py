@@ -5,6 +5,7 @@ and both-BLAS modes run. A fake clock stands in for timing; no test asserts how 
 from __future__ import annotations
 
 import importlib
+import io
 import json
 import os
 import platform
@@ -96,6 +97,19 @@ def test_calls_per_block_fill_the_block_time(clock):
     assert result.summary()["ratios"] == {}
 
 
+def test_child_serves_one_block_per_request(clock):
+    timing = common.Timing(rounds=1, calls=3, warmup=1, pause=0.25)
+    w = common.Workload("w", "w", {"A": clock.workload("A", lambda i: 0.002 * (i + 1)), "B": None}, reference="B")
+    replies = io.StringIO()
+    common.serve_blocks(w, "A", timing, requests=io.StringIO("block\nblock\n"), replies=replies)
+    lines = replies.getvalue().splitlines()
+    assert all(line.startswith(common.REPLY) for line in lines)
+    answers = [json.loads(line[len(common.REPLY):]) for line in lines]
+    # call costs 2, 4, 6 ... ms: warm-up (call 1), block 1 = warm-up call 2 + timed calls 3-5, block 2 = 6 + 7-9
+    assert answers == [{"calls": 3}, {"median": pytest.approx(0.008)}, {"median": pytest.approx(0.016)}]
+    assert [e for e in clock.log if e[0] == "pause"] == [("pause", 0.25)] * 2
+
+
 def test_strip_args_drops_named_options():
     argv = ["--quick", "--json", "a.json", "--blas=both", "--markdown", "--only", "x", "--rounds", "3"]
     assert common.strip_args(argv, ("--json", "--blas", "--only"), ("--markdown",)) == ["--quick", "--rounds", "3"]
@@ -138,12 +152,12 @@ def run_trivial(tmp_path, *args, env=None):
     return proc.stdout, json.loads(out.read_text())["runs"]
 
 
-def check_run(run, processes=False):
+def check_run(run):
     (s,) = run["results"]
     blocks = run["blocks"]["sum"]
     rounds = common.QUICK.rounds
-    if not processes:
-        assert [b["variant"] for b in blocks] == ["chalkgrad", "python"] * rounds
+    alternating = [(v, r) for r in range(rounds) for v in ("chalkgrad", "python")]
+    assert [(b["variant"], b["round"]) for b in blocks] == alternating
     mine = [b["median"] for b in sorted(blocks, key=lambda b: b["round"]) if b["variant"] == "chalkgrad"]
     ref = [b["median"] for b in sorted(blocks, key=lambda b: b["round"]) if b["variant"] == "python"]
     assert len(mine) == len(ref) == rounds
@@ -167,7 +181,7 @@ def test_script_prints_blas_table_and_markdown(tmp_path):
 def test_separate_processes_mode(tmp_path):
     stdout, runs = run_trivial(tmp_path, "--processes")
     assert runs[0]["processes"] is True
-    check_run(runs[0], processes=True)
+    check_run(runs[0])
     assert "separate processes" in stdout
 
 
