@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -31,7 +30,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 
-BLAS_VARIABLES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+from machine import BLAS_VARIABLES, environment_info, format_environment  # noqa: F401 (re-exported)
+from tables import fmt_ms, format_table, markdown_table, ms_text, setting_name  # noqa: F401 (re-exported)
+
 BLAS_SETTINGS = ("env", "unset")
 
 
@@ -190,137 +191,6 @@ def time_in_processes(workload: Workload, timing: Timing, child_argv: list[str])
                 proc.stdin.close()  # end of requests: the child returns
             proc.wait()
     return result
-
-
-# ----------------------------------------------------------------------------------------------- environment
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def _owner(path: str) -> str:
-    """Which package ships the library at ``path`` (NumPy's and SciPy's OpenBLAS, torch's OpenMP...)."""
-    for folder, name in (("numpy", "numpy"), ("scipy", "scipy"), ("torch", "torch"), ("scikit_learn", "sklearn")):
-        if f"/{folder}" in path:
-            return name
-    return "other"
-
-
-def environment_info() -> dict:
-    """What the timings depend on: CPU, BLAS libraries and their threads (threadpoolctl), BLAS variables, torch."""
-    import numpy as np
-
-    info = {"python": platform.python_version(), "numpy": np.__version__, "cpu": cpu_model(),
-            "cpus": os.cpu_count(), "variables": {k: os.environ.get(k) for k in BLAS_VARIABLES}, "pools": []}
-    try:
-        from threadpoolctl import threadpool_info
-    except ImportError:
-        info["pools"] = None
-    else:
-        for pool in threadpool_info():
-            info["pools"].append({
-                "owner": _owner(pool.get("filepath", "")), "internal_api": pool.get("internal_api"),
-                "user_api": pool.get("user_api"), "version": pool.get("version"),
-                "architecture": pool.get("architecture") or pool.get("corename"),
-                "threads": pool.get("num_threads"), "library": os.path.basename(pool.get("filepath", ""))})
-    if "torch" in sys.modules:
-        import torch
-
-        config = torch.__config__.show()
-        blas = next((p.split("=", 1)[1] for p in config.replace(",", " ").split() if p.startswith("BLAS_INFO=")), "?")
-        info["torch"] = {"version": torch.__version__, "threads": torch.get_num_threads(), "blas": blas,
-                         "cpu_capability": torch.backends.cpu.get_cpu_capability(),
-                         "onednn": torch.backends.mkldnn.is_available()}
-    if "chalkgrad" in sys.modules:
-        from chalkgrad.ops import workspace
-
-        info["chalkgrad"] = sys.modules["chalkgrad"].__version__
-        info["chalkgrad_threads"] = workspace.get_num_threads()
-    return info
-
-
-def format_environment(info: dict) -> str:
-    lines = [f"python {info['python']}, numpy {info['numpy']}, {info['cpus']} CPUs: {info['cpu']}"]
-    if info["pools"] is None:
-        lines.append("  (install threadpoolctl to see the BLAS libraries in use)")
-    for p in info["pools"] or ():
-        lines.append(f"  {p['owner']}: {p['internal_api']} {p['version'] or ''} ({p['user_api']}, "
-                     f"architecture {p['architecture'] or '-'}, {p['threads']} threads) from {p['library']}")
-    if "torch" in info:
-        t = info["torch"]
-        lines.append(f"  torch {t['version']}: BLAS {t['blas']} (linked in), {t['threads']} threads, "
-                     f"CPU capability {t['cpu_capability']}, oneDNN {'on' if t['onednn'] else 'off'}")
-    if "chalkgrad_threads" in info:
-        lines.append(f"  chalkgrad {info.get('chalkgrad', '?')}: kernels on {info['chalkgrad_threads']} threads")
-    lines.append("  " + ", ".join(f"{k}={v if v is not None else '(unset)'}" for k, v in info["variables"].items()))
-    return "\n".join(lines)
-
-
-# ----------------------------------------------------------------------------------------------- reports
-
-
-def fmt_ms(seconds: float) -> str:
-    return f"{seconds * 1e3:9.3f} ms"
-
-
-def format_table(summaries: list[dict]) -> str:
-    """One line per (workload, non-reference variant): its median, the reference's, median and best ratio."""
-    rows = []
-    for s in summaries:
-        label, ref = s["label"], s["reference"]
-        for v, t in s["medians"].items():
-            if v == ref:
-                continue
-            cells = [label, v + (f" vs {ref}" if ref else ""), fmt_ms(t)]
-            if ref is not None:
-                r = s["ratios"][v]
-                cells += [fmt_ms(s["medians"][ref]), f"{r['median']:6.2f}x", f"{r['best']:6.2f}x"]
-            rows.append(cells)
-            label = ""
-    wl = max([len("workload")] + [len(r[0]) for r in rows])
-    wv = max([len("variant vs reference")] + [len(r[1]) for r in rows])
-    head = f"{'workload':{wl}}  {'variant vs reference':{wv}} {'median':>12}"
-    if any(s["reference"] for s in summaries):
-        head += f" {'reference':>12} {'ratio':>7} {'best':>7}"
-    return "\n".join([head] + [f"{r[0]:{wl}}  {r[1]:{wv}} " + " ".join(r[2:]) for r in rows])
-
-
-def ms_text(seconds: float) -> str:
-    ms = seconds * 1e3
-    return f"{ms:.0f} ms" if ms >= 100 else f"{ms:.3g} ms"
-
-
-def setting_name(run: dict) -> str:
-    v = run["environment"]["variables"]
-    return ", ".join(f"{k}={v[k]}" for k in BLAS_VARIABLES if v.get(k)) or "OpenBLAS variables unset"
-
-
-def markdown_table(runs: list[dict]) -> str:
-    """The README's table: workload, chalkgrad, reference, ratio (median and best over block pairs)."""
-    several = len({setting_name(r) for r in runs}) > 1
-    head = ["workload"] + (["BLAS setting"] if several else []) + ["chalkgrad", "reference", "ratio", "best ratio"]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for run in runs:
-        for s in run["results"]:
-            ref = s["reference"]
-            for v, t in s["medians"].items():
-                if v == ref or ref is None:
-                    continue
-                name = s["label"] if v == "chalkgrad" else f"{s['label']} ({v})"
-                r = s["ratios"][v]
-                cells = [name] + ([setting_name(run)] if several else []) + [
-                    ms_text(t), f"{ms_text(s['medians'][ref])} ({ref})",
-                    f"{r['median']:.2f}×", f"{r['best']:.2f}×"]
-                lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
 
 
 # ----------------------------------------------------------------------------------------------- command line
