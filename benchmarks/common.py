@@ -325,6 +325,8 @@ def main(workloads: Sequence[Workload], description: str, script: str, argv: Seq
         runs = run_both_settings(script, argv, args)
         finish(runs, args)
         return 0
+    if args.child:  # a process of its own for one variant: it loads only that variant's library, as a user's does
+        imports = [name for name in imports if name == args.child[1].split()[0]]
     for name in imports:
         __import__(name)
     limiter = apply_threads(args.threads)  # noqa: F841 (kept alive: the limit lasts as long as the object)
