@@ -30,8 +30,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 
-from machine import BLAS_VARIABLES, environment_info, format_environment  # noqa: F401 (re-exported)
-from tables import fmt_ms, format_table, markdown_table, ms_text, setting_name  # noqa: F401 (re-exported)
+from harness_env import BLAS_VARIABLES, environment_info, format_environment  # noqa: F401 (re-exported)
+from harness_tables import fmt_ms, format_table, markdown_table, ms_text, setting_name  # noqa: F401 (re-exported)
 
 BLAS_SETTINGS = ("env", "unset")
 

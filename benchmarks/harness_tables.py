@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from machine import BLAS_VARIABLES
+from harness_env import BLAS_VARIABLES
 
 
 def fmt_ms(seconds: float) -> str:
