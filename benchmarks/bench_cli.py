@@ -1,19 +1,19 @@
 """Command-line start-up: wall time of short commands in a fresh process, imports included.
 
-Run by hand:  python benchmarks/bench_cli.py
+Run by hand:  python benchmarks/bench_cli.py [--quick]
+Prints the median wall time of each command (blocks of fresh processes, see common.py).
 Targets: `chalkgrad solve` on the 2-2-2 problem under 0.5 s end to end; `chalkgrad summary vgg16`
 (138M parameters, built without drawing weights) in well under a second.
 """
 
 from __future__ import annotations
 
-import statistics
+import functools
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-from common import environment
+import common as harness
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMANDS = {
@@ -27,19 +27,16 @@ COMMANDS = {
 }
 
 
-def main(rounds: int = 5) -> None:
-    print(environment())
-    print()
-    times = {name: [] for name in COMMANDS}
-    for _ in range(rounds):  # interleaved rounds
-        for name, cmd in COMMANDS.items():
-            start = time.perf_counter()
-            subprocess.run(cmd, check=True, capture_output=True)
-            times[name].append(time.perf_counter() - start)
-    print(f"{'command (fresh process)':48s} {'median':>9s} {'min':>9s}")
-    for name, ts in times.items():
-        print(f"{name:48s} {statistics.median(ts):8.3f}s {min(ts):8.3f}s")
+WORKLOADS = [
+    harness.Workload(f"cli-{i}", name, {"fresh process": lambda cmd=cmd: functools.partial(
+        subprocess.run, cmd, check=True, capture_output=True)}, reference=None)
+    for i, (name, cmd) in enumerate(COMMANDS.items())
+]
+
+
+def main(argv=None) -> int:
+    return harness.main(WORKLOADS, __doc__, __file__, argv, imports=())
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -1,7 +1,7 @@
-"""Convolution and pooling benchmarks, chalkgrad vs PyTorch, in one interleaved run.
+"""Convolution and pooling benchmarks, chalkgrad vs PyTorch, timed in alternating blocks.
 
-Run by hand:  python benchmarks/bench_conv.py   (needs the dev extra for torch)
-Prints medians of interleaved rounds and ratios chalkgrad / PyTorch (lower is better):
+Run by hand:  python benchmarks/bench_conv.py [--quick] [--processes] [--blas both]   (needs torch)
+Prints medians of block medians and ratios chalkgrad / PyTorch (lower is better):
 
 * conv2d forward+backward: batch 32, 64 -> 64 channels, 3x3, padding 1, 32x32, float32;
 * LeNet-5 training step (conv-relu-maxpool x2, three Linear layers, SGD), batch 64, 1x28x28;
@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import sys
 
+import common as harness
 import numpy as np
-from common import backend, interleaved, print_ratios, setup, sgd_train_step
+from common import backend, pair, sgd_train_step
 
 
 def conv_data(groups=1, seed=0):
@@ -60,21 +61,18 @@ def pool(name):
     return run
 
 
+WORKLOADS = [
+    pair("conv", "conv2d fwd+bwd, 32x64x32x32, 64->64, 3x3, pad 1, f32", conv),
+    pair("lenet", "LeNet-5 train step, batch 64, 1x28x28, SGD momentum",
+         lambda name: sgd_train_step(name, lenet, *lenet_data())),
+    pair("pool", "max_pool2d 2x2 fwd+bwd, 32x64x32x32, f32", pool),
+    pair("depthwise", "depthwise conv2d fwd+bwd, 32x64x32x32, 3x3, pad 1, g 64, f32",
+         lambda name: conv(name, groups=64)),
+]
+
+
 def main(argv=None) -> int:
-    args = setup(argv, __doc__)
-    results = interleaved({
-        f"{key} {name}": make(name)
-        for key, make in (("conv", conv), ("lenet", lambda n: sgd_train_step(n, lenet, *lenet_data())),
-                          ("pool", pool), ("depthwise", lambda n: conv(n, groups=64)))
-        for name in ("chalkgrad", "torch")
-    }, rounds=args.rounds)
-    print_ratios(results, [
-        ("conv2d fwd+bwd, 32x64x32x32, 64->64, 3x3, pad 1, f32", "conv"),
-        ("LeNet-5 train step, batch 64, 1x28x28, SGD momentum", "lenet"),
-        ("max_pool2d 2x2 fwd+bwd, 32x64x32x32, f32", "pool"),
-        ("depthwise conv2d fwd+bwd, 32x64x32x32, 3x3, pad 1, g 64, f32", "depthwise"),
-    ])
-    return 0
+    return harness.main(WORKLOADS, __doc__, __file__, argv)
 
 
 if __name__ == "__main__":

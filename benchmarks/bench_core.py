@@ -1,38 +1,25 @@
 """Foundation benchmarks: per-op overhead and an MLP training step, chalkgrad vs PyTorch.
 
-Run by hand:  python benchmarks/bench_core.py   (needs the dev extra for torch)
-Prints medians of interleaved rounds and ratios chalkgrad / PyTorch (lower is better).
+Run by hand:  python benchmarks/bench_core.py [--quick] [--processes] [--blas both]   (needs torch)
+Prints medians of block medians and ratios chalkgrad / PyTorch (lower is better); the MLP step is also
+written by hand in NumPy, the floor for any NumPy library.
 """
 
 from __future__ import annotations
 
 import sys
 
+import common as harness
 import numpy as np
-from common import fmt_ms, interleaved, print_ratios, setup, sgd_train_step
-
-import chalkgrad as cg
+from common import backend, pair, sgd_train_step
 
 CHAIN = 1000
 
 
-def chain_chalkgrad():
-    x = cg.tensor(np.linspace(-1, 1, 16, dtype=np.float32), requires_grad=True)
-
-    def run():
-        y = x
-        for _ in range(CHAIN // 4):
-            y = ((y * 0.9 + 0.1).tanh() - 0.01) * 1.01
-        y.sum().backward()
-        x.grad = None
-
-    return run
-
-
-def chain_torch():
-    import torch
-
-    x = torch.linspace(-1, 1, 16, dtype=torch.float32, requires_grad=True)
+def chain(name):
+    """``CHAIN`` elementwise ops on 16 floats, forward and backward, in library ``name``."""
+    lib, _ = backend(name)
+    x = lib.from_numpy(np.linspace(-1, 1, 16, dtype=np.float32)).requires_grad_()
 
     def run():
         y = x
@@ -84,23 +71,27 @@ def mlp_numpy():
     return step
 
 
+WORKLOADS = [
+    pair("chain", f"per-op overhead: chain of {CHAIN} ops fwd+bwd (16 floats)", chain),
+    pair("mlp", "MLP 784-256-128-10 train step, batch 128, f32, SGD momentum",
+         lambda name: sgd_train_step(name, mlp, *mlp_data()), **{"hand-written numpy": mlp_numpy}),
+]
+
+
+def details(args, results) -> None:
+    by_key = {r.key: r for r in results}
+    if "chain" in by_key:
+        chain = by_key["chain"]
+        print(f"\nper op (chain): chalkgrad {chain.median('chalkgrad') / CHAIN * 1e6:.2f} us, "
+              f"torch {chain.median('torch') / CHAIN * 1e6:.2f} us")
+    if "mlp" in by_key:
+        mlp_result = by_key["mlp"]
+        overhead = mlp_result.median("chalkgrad") - mlp_result.median("hand-written numpy")
+        print(f"chalkgrad MLP overhead above hand-written NumPy: {overhead * 1e3:.3f} ms/step")
+
+
 def main(argv=None) -> int:
-    args = setup(argv, __doc__)
-    results = interleaved({
-        "chain chalkgrad": chain_chalkgrad(), "chain torch": chain_torch(),
-        "mlp chalkgrad": sgd_train_step("chalkgrad", mlp, *mlp_data()),
-        "mlp torch": sgd_train_step("torch", mlp, *mlp_data()), "mlp numpy": mlp_numpy(),
-    }, rounds=args.rounds)
-    print_ratios(results, [
-        (f"per-op overhead: chain of {CHAIN} ops fwd+bwd (16 floats)", "chain"),
-        ("MLP 784-256-128-10 train step, batch 128, f32, SGD momentum", "mlp"),
-    ])
-    n = results["mlp numpy"]
-    print(f"{'  hand-written NumPy MLP step (floor)':62} {fmt_ms(n)} {'':11} {n / results['mlp torch']:6.2f}x")
-    print(f"\nper op (chain): chalkgrad {results['chain chalkgrad'] / CHAIN * 1e6:.2f} us, "
-          f"torch {results['chain torch'] / CHAIN * 1e6:.2f} us")
-    print(f"chalkgrad MLP overhead above hand-written NumPy: {(results['mlp chalkgrad'] - n) * 1e3:.3f} ms/step")
-    return 0
+    return harness.main(WORKLOADS, __doc__, __file__, argv, after=details)
 
 
 if __name__ == "__main__":

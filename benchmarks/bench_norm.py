@@ -1,24 +1,22 @@
-"""Batch norm benchmark: training-mode forward + backward, chalkgrad vs PyTorch, interleaved.
+"""Batch norm benchmark: training-mode forward + backward, chalkgrad vs PyTorch, in alternating blocks.
 
-Run by hand:  python benchmarks/bench_norm.py   (needs the dev extra for torch)
+Run by hand:  python benchmarks/bench_norm.py [--quick] [--processes] [--blas both]   (needs torch)
 Workload: BatchNorm2d(64) on a float32 batch of shape (32, 64, 32, 32), gradients for the
-input, γ and β. Prints medians of interleaved rounds and the ratio chalkgrad / PyTorch
+input, γ and β. Prints medians of block medians and the ratio chalkgrad / PyTorch
 (target: within 2x); also the eval-mode forward and LayerNorm for reference.
 
 chalkgrad's normalization kernels work in cache-sized blocks split over
 ``chalkgrad.ops.workspace.get_num_threads()`` threads (2 by default, like PyTorch here);
-``--threads 1`` times them on one thread.
+``--threads 1`` times them (and torch, and NumPy's BLAS) on one thread.
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
 
+import common as harness
 import numpy as np
-from common import environment, fmt_ms, interleaved
-
-import chalkgrad as cg
+from common import backend, pair
 
 SHAPE = (32, 64, 32, 32)
 
@@ -29,47 +27,19 @@ def data(seed=0):
             rng.standard_normal(SHAPE).astype(np.float32))
 
 
-def bn_chalkgrad(train=True):
-    layer = cg.nn.BatchNorm2d(SHAPE[1]).train(train)
+def norm_step(name, layer_name="BatchNorm2d", train=True):
+    """Forward and backward (with ``train``) or a forward under no_grad (eval) of a norm layer in library ``name``."""
+    lib, _ = backend(name)
+    shape = SHAPE[1] if layer_name == "BatchNorm2d" else SHAPE[1:]
+    layer = getattr(lib.nn, layer_name)(shape).train(train)
     xd, gd = data()
-    x, g = cg.tensor(xd, requires_grad=True), cg.tensor(gd)
+    x, g = lib.from_numpy(xd).requires_grad_(), lib.from_numpy(gd)
 
     def run():
-        y = layer(x)
-        if train:
-            y.backward(g)
-            x.grad = None
-            layer.zero_grad()
-
-    return run
-
-
-def bn_torch(train=True):
-    import torch
-
-    layer = torch.nn.BatchNorm2d(SHAPE[1]).train(train)
-    xd, gd = data()
-    x, g = torch.from_numpy(xd).requires_grad_(True), torch.from_numpy(gd)
-
-    def run():
-        if train:
-            y = layer(x)
-            y.backward(g)
-            x.grad = None
-            layer.zero_grad()
-        else:
-            with torch.no_grad():
+        if not train:
+            with lib.no_grad():
                 layer(x)
-
-    return run
-
-
-def ln_chalkgrad():
-    layer = cg.nn.LayerNorm(SHAPE[1:])
-    xd, gd = data()
-    x, g = cg.tensor(xd, requires_grad=True), cg.tensor(gd)
-
-    def run():
+            return
         layer(x).backward(g)
         x.grad = None
         layer.zero_grad()
@@ -77,52 +47,16 @@ def ln_chalkgrad():
     return run
 
 
-def ln_torch():
-    import torch
-
-    layer = torch.nn.LayerNorm(SHAPE[1:])
-    xd, gd = data()
-    x, g = torch.from_numpy(xd).requires_grad_(True), torch.from_numpy(gd)
-
-    def run():
-        layer(x).backward(g)
-        x.grad = None
-        layer.zero_grad()
-
-    return run
+SIZE = "x".join(map(str, SHAPE))
+WORKLOADS = [
+    pair("bn", f"BatchNorm2d train fwd+bwd, {SIZE}, f32", norm_step),
+    pair("bn-eval", f"BatchNorm2d eval fwd (no_grad), {SIZE}, f32", lambda name: norm_step(name, train=False)),
+    pair("ln", f"LayerNorm({SHAPE[1:]}) fwd+bwd, {SIZE}, f32", lambda name: norm_step(name, "LayerNorm")),
+]
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--rounds", type=int, default=7)
-    ap.add_argument("--threads", type=int, default=None, help="threads for chalkgrad's blocked kernels")
-    args = ap.parse_args(argv)
-    from chalkgrad.ops import workspace
-
-    if args.threads is not None:
-        workspace.set_num_threads(args.threads)
-    print(environment())
-    import torch
-
-    print(f"  torch {torch.__version__}, {torch.get_num_threads()} threads; "
-          f"chalkgrad norm kernels {workspace.get_num_threads()} threads")
-    print()
-    results = interleaved({
-        "bn chalkgrad": bn_chalkgrad(), "bn torch": bn_torch(),
-        "bn-eval chalkgrad": bn_chalkgrad(False), "bn-eval torch": bn_torch(False),
-        "ln chalkgrad": ln_chalkgrad(), "ln torch": ln_torch(),
-    }, rounds=args.rounds)
-    shape = "x".join(map(str, SHAPE))
-    rows = [
-        (f"BatchNorm2d train fwd+bwd, {shape}, f32", "bn"),
-        (f"BatchNorm2d eval fwd, {shape}, f32", "bn-eval"),
-        (f"LayerNorm({SHAPE[1:]}) fwd+bwd, {shape}, f32", "ln"),
-    ]
-    print(f"{'workload':52} {'chalkgrad':>11} {'torch':>11} {'ratio':>7}")
-    for label, key in rows:
-        c, t = results[f"{key} chalkgrad"], results[f"{key} torch"]
-        print(f"{label:52} {fmt_ms(c)} {fmt_ms(t)} {c / t:6.2f}x")
-    return 0
+    return harness.main(WORKLOADS, __doc__, __file__, argv)
 
 
 if __name__ == "__main__":

@@ -4,21 +4,18 @@ Workload: batch 32, 50 steps, input 64, hidden 128, a Linear from the last step'
 10 classes, cross-entropy, SGD step, float32. Also the same step with ``fused=False``
 (op-by-op LSTM) and a GRU step, to show what the fused layer op buys.
 
-Run by hand:  python benchmarks/bench_rnn.py   (needs the dev extra for torch)
-Prints medians of interleaved rounds and ratios chalkgrad / PyTorch (lower is better).
+Run by hand:  python benchmarks/bench_rnn.py [--quick] [--threads 1] [--processes] [--blas both]   (needs torch)
+Prints medians of block medians and ratios to PyTorch (lower is better). Small GEMMs on a busy machine
+are often faster on one thread (``--threads 1``).
 """
 
 from __future__ import annotations
 
-import argparse
-import contextlib
 import sys
 
+import common as harness
 import numpy as np
-from common import environment, fmt_ms, interleaved
-
-import chalkgrad as cg
-import chalkgrad.nn.functional as F
+from common import backend, pair
 
 B, T, I, H, C = 32, 50, 64, 128, 10
 
@@ -28,39 +25,21 @@ def data(seed=0):
     return rng.standard_normal((T, B, I)).astype(np.float32), rng.integers(0, C, B)
 
 
-def chalkgrad_step(kind="LSTM", fused=True):
-    cg.manual_seed(0)
-    rnn = getattr(cg.nn, kind)(I, H, fused=fused)
-    head = cg.nn.Linear(H, C)
-    params = list(rnn.parameters()) + list(head.parameters())
-    opt = cg.optim.SGD(params, lr=0.01)
+def rnn_step(name, kind="LSTM", **options):
+    """One train step of ``kind`` (LSTM or GRU) and a Linear head in library ``name``; ``options`` go to the
+    recurrent layer (chalkgrad's ``fused=False``)."""
+    lib, functional = backend(name)
+    lib.manual_seed(0)
+    rnn = getattr(lib.nn, kind)(I, H, **options)
+    head = lib.nn.Linear(H, C)
+    opt = lib.optim.SGD(list(rnn.parameters()) + list(head.parameters()), lr=0.01)
     xd, yd = data()
-    x, y = cg.from_numpy(xd), cg.from_numpy(yd.astype(np.int64))
+    x, y = lib.from_numpy(xd), lib.from_numpy(yd.astype(np.int64))
 
     def step():
         opt.zero_grad()
         out, _ = rnn(x)
-        loss = F.cross_entropy(head(out[-1]), y)
-        loss.backward()
-        opt.step()
-
-    return step
-
-
-def torch_step(kind="LSTM"):
-    import torch
-
-    torch.manual_seed(0)
-    rnn = getattr(torch.nn, kind)(I, H)
-    head = torch.nn.Linear(H, C)
-    opt = torch.optim.SGD(list(rnn.parameters()) + list(head.parameters()), lr=0.01)
-    xd, yd = data()
-    x, y = torch.from_numpy(xd), torch.from_numpy(yd.astype(np.int64))
-
-    def step():
-        opt.zero_grad()
-        out, _ = rnn(x)
-        loss = torch.nn.functional.cross_entropy(head(out[-1]), y)
+        loss = functional.cross_entropy(head(out[-1]), y)
         loss.backward()
         opt.step()
 
@@ -119,50 +98,16 @@ def numpy_step():
     return step
 
 
+SIZES = f"B={B}, T={T}, in {I}, hidden {H}, {C} classes, f32, SGD"
+WORKLOADS = [
+    pair("lstm", f"LSTM train step, {SIZES}", rnn_step, **{
+        "hand-written numpy": numpy_step, "chalkgrad fused=False": lambda: rnn_step("chalkgrad", fused=False)}),
+    pair("gru", f"GRU train step, {SIZES}", lambda name: rnn_step(name, "GRU")),
+]
+
+
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--rounds", type=int, default=7)
-    ap.add_argument("--threads", type=int, default=0,
-                    help="limit torch and NumPy's BLAS to this many threads (0: leave the defaults); small "
-                         "GEMMs on a busy machine are often faster on one thread")
-    args = ap.parse_args(argv)
-    import torch
-
-    limits = contextlib.nullcontext()
-    if args.threads:
-        torch.set_num_threads(args.threads)
-        try:
-            from threadpoolctl import threadpool_limits
-
-            limits = threadpool_limits(args.threads)
-        except ImportError:
-            print("(threadpoolctl is not installed: set OPENBLAS_NUM_THREADS to limit NumPy's threads)")
-    with limits:
-        return run(args, torch)
-
-
-def run(args, torch) -> int:
-    print(environment())
-    print(f"  torch {torch.__version__}, {torch.get_num_threads()} threads")
-    print()
-    results = interleaved({
-        "lstm chalkgrad": chalkgrad_step(), "lstm torch": torch_step(), "lstm numpy": numpy_step(),
-        "lstm unfused": chalkgrad_step(fused=False),
-        "gru chalkgrad": chalkgrad_step("GRU"), "gru torch": torch_step("GRU"),
-    }, rounds=args.rounds)
-    t = results["lstm torch"]
-    print(f"{'workload (train step, B=32, T=50, in 64, hidden 128, 10 classes, f32, SGD)':78} "
-          f"{'time':>11} {'vs torch':>8}")
-    for label, key, ref in (
-        ("LSTM chalkgrad (fused layer op)", "lstm chalkgrad", t),
-        ("LSTM torch", "lstm torch", t),
-        ("LSTM hand-written NumPy (floor)", "lstm numpy", t),
-        ("LSTM chalkgrad fused=False (op by op)", "lstm unfused", t),
-        ("GRU chalkgrad (fused layer op)", "gru chalkgrad", results["gru torch"]),
-        ("GRU torch", "gru torch", results["gru torch"]),
-    ):
-        print(f"{label:78} {fmt_ms(results[key])} {results[key] / ref:7.2f}x")
-    return 0
+    return harness.main(WORKLOADS, __doc__, __file__, argv)
 
 
 if __name__ == "__main__":

@@ -1,15 +1,15 @@
 """Training benchmarks: the default `chalkgrad train` run, and one MLP epoch on digits vs PyTorch.
 
-Run by hand:  python benchmarks/bench_train.py   (needs the dev extra: torch, scikit-learn)
+Run by hand:  python benchmarks/bench_train.py [--quick] [--runs N]   (needs the dev extra: torch, scikit-learn)
 Prints medians: the wall time and test accuracy of `chalkgrad train` with its defaults (a fresh
 process each run, imports included), and the time of one training epoch of the MLP 64-128-64-10
 (ReLU, Adam lr 1e-3, batch 32, 1437 samples) with chalkgrad's Model.fit and with a plain PyTorch
-loop, and their ratio (lower is better).
+loop, and their ratio (lower is better), on one thread each unless --threads says otherwise.
 """
 
 from __future__ import annotations
 
-import argparse
+import functools
 import os
 import re
 import statistics
@@ -18,8 +18,8 @@ import sys
 import tempfile
 import time
 
+import common as harness
 import numpy as np
-from common import environment, fmt_ms, interleaved
 
 import chalkgrad as cg
 
@@ -29,6 +29,8 @@ BATCH = 32
 def default_train_runs(runs: int):
     """(wall seconds, test accuracy) of `python -m chalkgrad train` with default options, per run."""
     results = []
+    if runs:
+        print("default `chalkgrad train` (fresh process, imports included):")
     for i in range(runs):
         with tempfile.TemporaryDirectory() as tmp:
             start = time.perf_counter()
@@ -43,6 +45,7 @@ def default_train_runs(runs: int):
     return results
 
 
+@functools.cache
 def digits_train():
     from chalkgrad.train import load_dataset
 
@@ -90,44 +93,37 @@ def epoch_torch(x, y):
     return run
 
 
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--runs", type=int, default=3, help="runs of the default `chalkgrad train` (default 3)")
-    ap.add_argument("--rounds", type=int, default=7)
-    ap.add_argument("--threads", type=int, default=1, help="BLAS / torch threads for the epoch timing (default 1)")
-    args = ap.parse_args(argv)
-    print(environment())
-    import torch
-
-    torch.set_num_threads(args.threads)
-    print(f"  torch {torch.__version__}, {torch.get_num_threads()} threads\n")
-
-    print("default `chalkgrad train` (fresh process, imports included):")
-    runs = default_train_runs(args.runs)
+def default_train(args) -> None:
+    runs = default_train_runs(1 if args.quick else args.runs)
+    if not runs:
+        return
     walls, accs = [w for w, _ in runs], [a for _, a in runs]
     print(f"  median wall time {statistics.median(walls):.2f} s, median test accuracy {statistics.median(accs):.4f}"
           f" (min {min(accs):.4f})\n")
 
-    x, y = digits_train()
-    try:
-        from threadpoolctl import threadpool_limits
 
-        limit = threadpool_limits(limits=args.threads, user_api="blas")
-    except ImportError:
-        limit = None
-    try:
-        results = interleaved({"chalkgrad": epoch_chalkgrad(x, y), "torch": epoch_torch(x, y)},
-                              rounds=args.rounds, min_time=0.5)
-    finally:
-        if limit is not None:
-            limit.restore_original_limits()
-    c, t = results["chalkgrad"], results["torch"]
-    label = f"MLP 64-128-64-10 epoch on digits ({len(x)} samples), batch {BATCH}, Adam"
-    print(f"{'workload':62} {'chalkgrad':>11} {'torch':>11} {'ratio':>7}")
-    print(f"{label:62} {fmt_ms(c)} {fmt_ms(t)} {c / t:6.2f}x")
-    steps = int(np.ceil(len(x) / BATCH))
-    print(f"per step: chalkgrad {c / steps * 1e3:.3f} ms, torch {t / steps * 1e3:.3f} ms")
-    return 0
+def per_step(args, results) -> None:
+    for r in results:
+        steps = int(np.ceil(len(digits_train()[0]) / BATCH))
+        print(f"per step: chalkgrad {r.median('chalkgrad') / steps * 1e3:.3f} ms, "
+              f"torch {r.median('torch') / steps * 1e3:.3f} ms")
+
+
+def options(ap) -> None:
+    ap.add_argument("--runs", type=int, default=3, help="runs of the default `chalkgrad train` (default 3; 1 with "
+                                                        "--quick; 0 to skip)")
+
+
+WORKLOADS = [
+    harness.Workload("epoch", f"MLP 64-128-64-10 epoch on digits (1437 samples), batch {BATCH}, Adam",
+                     {"chalkgrad": lambda: epoch_chalkgrad(*digits_train()),
+                      "torch": lambda: epoch_torch(*digits_train())}),
+]
+
+
+def main(argv=None) -> int:
+    return harness.main(WORKLOADS, __doc__, __file__, argv, before=default_train, after=per_step,
+                        defaults={"threads": 1}, options=options)
 
 
 if __name__ == "__main__":
