@@ -32,7 +32,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from ..errors import ChalkgradError, ConfigError, ShapeError
+from ..errors import ChalkgradError, ConfigError, DTypeError, ShapeError
 from ..tensor import canonical_dtype
 from .containers import Sequential
 from .module import Module
@@ -479,7 +479,7 @@ def summary(model: Module, input_size=None, *, batch_size: int | None = None, dt
     also holds the rows as data.
     """
     if not isinstance(model, Module):
-        raise TypeError(f"summary: expected a Module, got {type(model).__name__}")
+        raise DTypeError(f"summary: expected a Module, got {type(model).__name__}")
     shape = _resolve_input(input_size, batch_size, "summary")
     dt = canonical_dtype(dtype)
     walker = _Walker(dt.itemsize, _Trace(model, shape))
@@ -806,7 +806,7 @@ def receptive_field(model: Module, input_size=None, *, batch_size: int | None = 
     (``branched=True`` and a ``note`` in the result).
     """
     if not isinstance(model, Module):
-        raise TypeError(f"receptive_field: expected a Module, got {type(model).__name__}")
+        raise DTypeError(f"receptive_field: expected a Module, got {type(model).__name__}")
     shape = None if input_size is None else _resolve_input(input_size, batch_size, "receptive_field")
     if shape is not None:
         nd = len(shape) - 2
