@@ -24,7 +24,7 @@ import os
 import time
 from dataclasses import dataclass
 
-__all__ = ["BoundedWorker", "Outcome", "read_every_item", "samples_of"]
+__all__ = ["BoundedWorker", "Outcome", "read_every_item", "samples_of", "run_cli"]
 
 
 @dataclass
@@ -55,6 +55,20 @@ def read_every_item(dataset_factory, *args) -> int:
 def samples_of(dataset_factory, *args) -> list:
     """``dataset_factory(*args).samples`` (the files an ImageFolder found)."""
     return dataset_factory(*args).samples
+
+
+def run_cli(argv: list) -> tuple:
+    """``chalkgrad ARGV`` in-process: (exit status, stdout, stderr, seconds it took)."""
+    import contextlib
+    import io
+
+    from chalkgrad.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    start = time.perf_counter()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(argv)
+    return code, out.getvalue(), err.getvalue(), time.perf_counter() - start
 
 
 def _address_space() -> int:
