@@ -66,15 +66,9 @@ def idx_bytes(arr: np.ndarray) -> bytes:
 
 
 def gzip_stream(header: bytes, zeros: int) -> bytes:
-    """A gzip file of ``header`` followed by ``zeros`` zero bytes, compressed in chunks."""
-    comp = zlib.compressobj(9, zlib.DEFLATED, 31)
-    out = [comp.compress(header)]
-    chunk = bytes(2**20)
-    for _ in range(zeros // len(chunk)):
-        out.append(comp.compress(chunk))
-    out.append(comp.compress(bytes(zeros % len(chunk))))
-    out.append(comp.flush())
-    return b"".join(out)
+    """A gzip file of ``header`` followed by ``zeros`` zero bytes (in 1 MiB members, each about 1 KB)."""
+    member = gzip.compress(bytes(2**20))
+    return gzip.compress(header) + member * (zeros // 2**20) + gzip.compress(bytes(zeros % 2**20))
 
 
 def write_mnist(root, images: bytes, labels: bytes, compress: bool):
@@ -98,11 +92,11 @@ def test_gzip_bomb_is_not_decompressed_in_full(tmp_path, worker):
     """A small .gz whose stream holds far more than its header declares (or a header that declares it
     all, far beyond what the file could honestly hold) is refused after reading a bounded amount."""
     lying = tmp_path / "lying.gz"
-    lying.write_bytes(gzip_stream(bytes([0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 28, 0, 0, 0, 28]), 200 * 2**20))
+    lying.write_bytes(gzip_stream(bytes([0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 28, 0, 0, 0, 28]), 128 * 2**20))
     assert lying.stat().st_size < 2**20
     assert_refused(worker.call(read_idx, lying), lying, "more data")
     honest = tmp_path / "honest.gz"
-    honest.write_bytes(gzip_stream(bytes([0, 0, 8, 1]) + struct.pack(">I", 200 * 2**20), 200 * 2**20))
+    honest.write_bytes(gzip_stream(bytes([0, 0, 8, 1]) + struct.pack(">I", 128 * 2**20), 128 * 2**20))
     assert_refused(worker.call(read_idx, honest), honest, "decompress")
 
 
@@ -180,6 +174,18 @@ def test_fuzzed_cifar_pickle(tmp_path_factory, worker, raw):
     assert_loaded_or_refused(worker.call(load_cifar, path.parent), path)
 
 
+GOOD_META = pickle.dumps({b"label_names": [b"plane", b"car"] + [str(i).encode() for i in range(8)]}, protocol=2)
+
+
+@examples(25)
+@given(meta=mutations(GOOD_META))
+def test_fuzzed_cifar_meta(tmp_path_factory, worker, meta):
+    root = tmp_path_factory.mktemp("cifar")
+    cifar_root(root, "test_batch", GOOD_PICKLE)
+    path = cifar_root(root, "batches.meta", meta)
+    assert_loaded_or_refused(worker.call(load_cifar, path.parent), path)
+
+
 class _Lie:
     """Pickles as NumPy's array rebuilding with a shape and dtype of our choosing, in the rebuilt
     array (``_reconstruct``; NumPy writes (0,)) or in the state set on it."""
@@ -202,6 +208,13 @@ def test_cifar_pickle_with_lying_array_headers(tmp_path_factory, worker, shape, 
     raw = pickle.dumps({b"data": _Lie(shape, dtype, data, in_reconstruct), b"labels": [1]}, protocol=2)
     path = cifar_root(tmp_path_factory.mktemp("cifar"), "test_batch", raw)
     assert_loaded_or_refused(worker.call(load_cifar, path.parent), path)
+
+
+@pytest.mark.parametrize("labels", [[[1], [1, 2]], [[[[[1]]]]] * 2, [2**100, 1], "ab", None, {1: 2}, [1.5, 2]])
+def test_cifar_pickle_with_strange_labels(tmp_path, worker, labels):
+    raw = pickle.dumps({b"data": np.zeros((2, 3072), np.uint8), b"labels": labels}, protocol=2)
+    path = cifar_root(tmp_path, "test_batch", raw)
+    assert_refused(worker.call(load_cifar, path.parent), path, "labels")
 
 
 def test_pickle_length_fields_larger_than_the_file(tmp_path, worker):
@@ -241,12 +254,15 @@ def image_root(tmp_path, raw: bytes, name="a.png"):
 
 
 def test_decompression_bomb_png_is_a_data_error(tmp_path, worker):
-    bomb = png_bytes(20_000, 20_000, "1")  # 400 Mpx in a few KB: PIL's DecompressionBombError
-    path = image_root(tmp_path, bomb)
-    assert len(bomb) < 100_000
-    assert_refused(worker.call(load_images, tmp_path), path, "pixels")
-    # below PIL's own limit, still far more pixels than a file this small can honestly hold
-    path.write_bytes(png_bytes(8_000, 8_000, "1"))
+    # over PIL's limits: its DecompressionBombError (over 179 Mpx) and DecompressionBombWarning (over 89 Mpx)
+    path = image_root(tmp_path, set_png_size(GOOD_PNG, 20_000, 20_000))
+    assert_refused(worker.call(load_images, tmp_path), path, "decompression bomb")
+    path.write_bytes(set_png_size(GOOD_PNG, 10_000, 10_000))
+    assert_refused(worker.call(load_images, tmp_path), path, "decompression bomb")
+    # below PIL's limit, an honest image of far more pixels than a file this small can hold
+    bomb = png_bytes(8_000, 8_000, "1")
+    assert len(bomb) < 20_000
+    path.write_bytes(bomb)
     assert_refused(worker.call(load_images, tmp_path), path, "pixels")
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import gzip
 import math
 import os
+import reprlib
 import struct
 import warnings
 import zlib
@@ -361,7 +362,11 @@ class CIFAR10(Dataset):
         d = {k.decode("latin1") if isinstance(k, bytes) else k: v for k, v in d.items()}
         if "data" not in d or "labels" not in d:
             raise DataError(f"{path}: the dict has keys {sorted(map(str, d))}; expected 'data' and 'labels'")
-        x, y = d["data"], np.asarray(d["labels"])
+        x, y = d["data"], d["labels"]
+        if not isinstance(y, (list, np.ndarray)) or not all(isinstance(v, (int, np.integer)) for v in y):
+            raise DataError(f"{path}: 'labels' must be a list of integers, got {type(y).__name__} "
+                            f"{_abbreviated(y)}")
+        y = np.asarray(y) if len(y) else np.zeros(0, np.int64)
         if not isinstance(x, np.ndarray) or x.dtype != np.uint8 or x.ndim != 2 or x.shape[1] != 3072:
             shape = getattr(x, "shape", None)
             raise DataError(f"{path}: 'data' must be a uint8 array of shape (N, 3072), got "
@@ -377,8 +382,8 @@ class CIFAR10(Dataset):
             return
         meta = restricted_load(path)
         names = meta.get(b"label_names", meta.get("label_names")) if isinstance(meta, dict) else None
-        if isinstance(names, list) and len(names) == 10:
-            self.classes = [n.decode("latin1") if isinstance(n, bytes) else str(n) for n in names]
+        if isinstance(names, list) and len(names) == 10 and all(isinstance(n, (bytes, str)) for n in names):
+            self.classes = [n.decode("latin1") if isinstance(n, bytes) else n for n in names]
 
     __len__ = MNIST.__len__
     __getitem__ = MNIST.__getitem__
@@ -386,6 +391,15 @@ class CIFAR10(Dataset):
 
     def __repr__(self) -> str:
         return f"CIFAR10({'train' if self.train else 'test'}, {len(self)} samples, root={str(self.root)!r})"
+
+
+def _abbreviated(value) -> str:
+    """``repr(value)`` cut to 60 characters (a pickled value may be huge or nested deeply)."""
+    try:
+        text = reprlib.repr(value)
+    except (RecursionError, ValueError):  # ValueError: an integer with more digits than Python prints
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 # ---------------------------------------------------------------------------- ImageFolder
