@@ -21,10 +21,14 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import time
 from dataclasses import dataclass
 
-__all__ = ["BoundedWorker", "Outcome", "read_every_item", "samples_of", "run_cli"]
+__all__ = ["BoundedWorker", "Outcome", "read_every_item", "samples_of", "run_cli", "SUPPORTED"]
+
+#: The worker reads /proc/self/status and caps RLIMIT_AS: Linux only (elsewhere the tests skip).
+SUPPORTED = sys.platform.startswith("linux")
 
 
 @dataclass

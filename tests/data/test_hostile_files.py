@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
 
-from bounded import BoundedWorker, read_every_item, samples_of
+from bounded import SUPPORTED, BoundedWorker, read_every_item, samples_of
 from chalkgrad.data import CIFAR10, MNIST, ImageFolder, read_idx
 from helpers import examples
 
@@ -29,6 +29,8 @@ SECONDS = 10
 
 @pytest.fixture(scope="module")
 def worker():
+    if not SUPPORTED:
+        pytest.skip("the memory-capped worker needs Linux (/proc, RLIMIT_AS)")
     with BoundedWorker(memory_mb=MEMORY_MB, seconds=SECONDS) as w:
         yield w
 

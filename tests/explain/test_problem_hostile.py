@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bounded import BoundedWorker, run_cli
+from bounded import SUPPORTED, BoundedWorker, run_cli
 from chalkgrad.errors import ProblemError
 from chalkgrad.explain.problem import MAX_FILE_BYTES, MAX_NODES, load_problem, solve_problem
 from helpers import examples
@@ -84,6 +84,8 @@ BOMBS = {
 
 @pytest.fixture(scope="module")
 def worker():
+    if not SUPPORTED:
+        pytest.skip("the memory-capped worker needs Linux (/proc, RLIMIT_AS)")
     with BoundedWorker(memory_mb=150, seconds=10) as w:
         yield w
 

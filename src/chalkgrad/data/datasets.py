@@ -346,7 +346,10 @@ class CIFAR10(Dataset):
             raise DataError(f"{path}: labels must lie in 0..9, found {int(y.min())}..{int(y.max())}")
 
     def _read_bin(self, path: Path):
-        raw = np.fromfile(path, dtype=np.uint8)
+        try:
+            raw = np.fromfile(path, dtype=np.uint8)  # exactly the file's bytes
+        except OSError as e:
+            raise DataError(f"{path}: cannot read the file ({e.strerror or e})") from e
         if raw.size == 0 or raw.size % _CIFAR_RECORD:
             raise DataError(f"{path}: {raw.size} bytes is not a whole number of CIFAR-10 records "
                             f"({_CIFAR_RECORD} bytes each: 1 label + 3x32x32 pixels)")
