@@ -219,6 +219,12 @@ def test_cifar_pickle_with_strange_labels(tmp_path, worker, labels):
     assert_refused(worker.call(load_cifar, path.parent), path, "labels")
 
 
+def test_cifar_pickle_with_strange_keys(tmp_path, worker):
+    raw = pickle.dumps({10**5000: 1, ("a", (1, 2)): 2}, protocol=2)
+    path = cifar_root(tmp_path, "test_batch", raw)
+    assert_refused(worker.call(load_cifar, path.parent), path, "expected 'data' and 'labels'")
+
+
 def test_pickle_length_fields_larger_than_the_file(tmp_path, worker):
     """BINBYTES8 / BINUNICODE8 / FRAME lengths of 2**40 are not allocated."""
     for body in (b"\x8e" + struct.pack("<Q", 2**40) + b"abc",  # BINBYTES8

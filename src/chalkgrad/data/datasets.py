@@ -10,6 +10,12 @@ HxWx3 for CIFAR-10 and ImageFolder (RGB). Pass ``transform=ToTensor()`` (first i
 ``Compose``) to get CxHxW float32 Tensors in [0, 1]; the random geometric transforms
 then work on those. ``to_tensor_dataset()`` turns a whole MNIST/CIFAR split into a
 :class:`TensorDataset` (float32 in [0, 1], NxCxHxW; int64 labels) for fast training.
+
+Files are treated as untrusted: a loader allocates no more than a small multiple of the
+file's size (IDX headers are checked against the file, a ``.gz`` may decompress to 64
+times its size, an image may declare 1024 pixels per byte of its file, pickled arrays must
+fit in the pickle), never follows a link into a folder twice, and reports any damaged or
+hostile file with a :class:`~chalkgrad.errors.DataError` that names it.
 """
 
 from __future__ import annotations
@@ -364,7 +370,7 @@ class CIFAR10(Dataset):
             raise DataError(f"{path}: expected a pickled dict with 'data' and 'labels', got {type(d).__name__}")
         d = {k.decode("latin1") if isinstance(k, bytes) else k: v for k, v in d.items()}
         if "data" not in d or "labels" not in d:
-            raise DataError(f"{path}: the dict has keys {sorted(map(str, d))}; expected 'data' and 'labels'")
+            raise DataError(f"{path}: the dict has keys {_abbreviated(list(d))}; expected 'data' and 'labels'")
         x, y = d["data"], d["labels"]
         if not isinstance(y, (list, np.ndarray)) or not all(isinstance(v, (int, np.integer)) for v in y):
             raise DataError(f"{path}: 'labels' must be a list of integers, got {type(y).__name__} "
