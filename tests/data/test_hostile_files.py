@@ -249,10 +249,14 @@ def set_png_size(png: bytes, width: int, height: int) -> bytes:
     return png[:12] + chunk + struct.pack(">I", zlib.crc32(chunk)) + png[33:]
 
 
-GOOD_PNG = Image.fromarray(RNG.integers(0, 256, (6, 5, 3), dtype=np.uint8))
-_buf = io.BytesIO()
-GOOD_PNG.save(_buf, format="PNG")
-GOOD_PNG = _buf.getvalue()
+def image_bytes(fmt: str) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(RNG.integers(0, 256, (6, 5, 3), dtype=np.uint8)).save(buf, format=fmt)
+    return buf.getvalue()
+
+
+GOOD_IMAGES_BY_FORMAT = [image_bytes(fmt) for fmt in ("PNG", "BMP", "GIF", "JPEG", "TIFF", "WEBP", "PPM")]
+GOOD_PNG = GOOD_IMAGES_BY_FORMAT[0]
 
 
 def image_root(tmp_path, raw: bytes, name="a.png"):
@@ -274,9 +278,9 @@ def test_decompression_bomb_png_is_a_data_error(tmp_path, worker):
     assert_refused(worker.call(load_images, tmp_path), path, "pixels")
 
 
-@examples(30)
+@examples(40)
 @given(raw=st.one_of(
-    mutations(GOOD_PNG),
+    st.sampled_from(GOOD_IMAGES_BY_FORMAT).flatmap(mutations),
     st.tuples(st.integers(0, 2**31 - 1), st.integers(0, 2**31 - 1)).map(lambda wh: set_png_size(GOOD_PNG, *wh))))
 def test_fuzzed_images(tmp_path_factory, worker, raw):
     root = tmp_path_factory.mktemp("images")
