@@ -89,6 +89,7 @@ def _serve(conn, memory_bytes: int) -> None:
     import resource
 
     import chalkgrad  # noqa: F401  - the baseline includes chalkgrad, NumPy and their imports
+    import chalkgrad.cli  # noqa: F401
     import chalkgrad.explain.problem  # noqa: F401
 
     limit = _address_space() + memory_bytes

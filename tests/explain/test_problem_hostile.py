@@ -87,6 +87,7 @@ def worker():
     if not SUPPORTED:
         pytest.skip("the memory-capped worker needs Linux (/proc, RLIMIT_AS)")
     with BoundedWorker(memory_mb=150, seconds=10) as w:
+        assert w.call(run_cli, ["solve", str(PROBLEMS / "backprop_2_2_2.yaml")]).value[0] == 0  # imports done
         yield w
 
 
