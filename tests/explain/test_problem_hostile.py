@@ -109,6 +109,18 @@ def test_yaml_bombs_are_refused_fast_in_bounded_memory(tmp_path, worker, name):
     assert seconds < limit * 3, f"{name}: {seconds:.2f} s"
 
 
+def test_limits_without_libyaml(tmp_path, monkeypatch):
+    """Without libyaml's parser (PyYAML built without it) the same limits hold."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "yaml.cyaml", None)  # import yaml.cyaml now raises ImportError
+    assert solve_problem(load_problem(PROBLEMS / "backprop_2_2_2.yaml"))["w5⁺"] == pytest.approx(0.35891648)
+    path = tmp_path / "bomb.yaml"
+    path.write_text(laughs(8), encoding="utf-8")
+    with pytest.raises(ProblemError, match=r"bomb.yaml:\d+: the YAML expands to more than"):
+        load_problem(path)
+
+
 def test_limits_leave_room_for_real_files():
     sizes = [p.stat().st_size for p in PROBLEMS.rglob("*.yaml")]
     assert max(sizes) * 20 < MAX_FILE_BYTES and MAX_NODES >= 16 * 4096

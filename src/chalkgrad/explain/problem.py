@@ -81,7 +81,7 @@ def _loader():
     from yaml.resolver import Resolver
 
     try:  # libyaml's parser makes the events 4 times faster; the nodes are composed here, to count them
-        from yaml._yaml import CParser as EventParser
+        from yaml.cyaml import CParser as EventParser
     except ImportError:
         from yaml.parser import Parser
         from yaml.reader import Reader
