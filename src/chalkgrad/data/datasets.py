@@ -10,6 +10,12 @@ HxWx3 for CIFAR-10 and ImageFolder (RGB). Pass ``transform=ToTensor()`` (first i
 ``Compose``) to get CxHxW float32 Tensors in [0, 1]; the random geometric transforms
 then work on those. ``to_tensor_dataset()`` turns a whole MNIST/CIFAR split into a
 :class:`TensorDataset` (float32 in [0, 1], NxCxHxW; int64 labels) for fast training.
+
+Files are treated as untrusted: a loader allocates no more than a small multiple of the
+file's size (IDX headers are checked against the file, a ``.gz`` may decompress to 64
+times its size, an image may declare 1024 pixels per byte of its file, pickled arrays must
+fit in the pickle), never follows a link into a folder twice, and reports any damaged or
+hostile file with a :class:`~chalkgrad.errors.DataError` that names it.
 """
 
 from __future__ import annotations
@@ -17,6 +23,10 @@ from __future__ import annotations
 import gzip
 import math
 import os
+import reprlib
+import struct
+import warnings
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -113,46 +123,75 @@ _IDX_DTYPES = {0x08: np.dtype("u1"), 0x09: np.dtype("i1"), 0x0B: np.dtype(">i2")
                0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
 
 
-def _read_bytes(path: Path) -> bytes:
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(2)
-        if head == b"\x1f\x8b":
-            with gzip.open(path, "rb") as fh:
-                return fh.read()
-        return path.read_bytes()
-    except (OSError, EOFError) as e:
-        raise DataError(f"{path}: cannot read the file ({e})") from e
+#: At most this many dims (IDX files in use have 1 to 4; NumPy allows 64).
+_IDX_MAX_DIMS = 16
+#: A .gz may decompress to at most this many times its own size, or to 16 MiB if that is more:
+#: MNIST's files decompress to about 5 times their size, a zip bomb to 1,000 times.
+_GZIP_MAX_RATIO = 64
+_GZIP_MIN_ALLOWANCE = 16 * 2**20
+_CHUNK = 2**20
 
 
 def read_idx(path) -> np.ndarray:
     """Read an IDX file (the MNIST format), raw or gzip-compressed, into a NumPy array.
 
     Layout: two zero bytes, a type code (0x08 uint8, 0x09 int8, 0x0B int16, 0x0C int32,
-    0x0D float32, 0x0E float64), the number of dims d, then d big-endian uint32 sizes,
-    then the values, big-endian, row-major. The magic number, the header and the data
-    size are checked; a mismatch raises DataError naming the file.
+    0x0D float32, 0x0E float64), the number of dims d (1 to 16), then d big-endian uint32
+    sizes, then the values, big-endian, row-major. The header is read first and the data
+    size it declares, ``prod(sizes) * itemsize``, is checked against the file before
+    anything is allocated: a raw file must hold exactly that many bytes after the header;
+    a ``.gz`` file is decompressed in chunks, at most to 64 times its own size (or 16 MiB),
+    and must end where the header says. A mismatch raises DataError naming the file.
     """
     path = Path(path)
-    raw = _read_bytes(path)
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_DTYPES or raw[3] == 0:
+    try:
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            gz = fh.read(2) == b"\x1f\x8b"
+            fh.seek(0)
+            if not gz:
+                return _parse_idx(path, fh, size, size, gz)
+            with gzip.GzipFile(fileobj=fh, mode="rb") as stream:
+                return _parse_idx(path, stream, max(_GZIP_MAX_RATIO * size, _GZIP_MIN_ALLOWANCE), size, gz)
+    except (OSError, EOFError, zlib.error) as e:
+        raise DataError(f"{path}: cannot read the file ({e})") from e
+
+
+def _parse_idx(path: Path, stream, budget: int, size: int, gz: bool) -> np.ndarray:
+    """The IDX array in ``stream``, reading at most ``budget`` bytes (what the file can hold)."""
+    magic = stream.read(4)
+    if len(magic) < 4 or magic[0] != 0 or magic[1] != 0 or magic[2] not in _IDX_DTYPES or magic[3] == 0:
         raise DataError(
-            f"{path}: not an IDX file: the magic number is {raw[:4].hex() or 'missing'}, expected 0000TTDD "
+            f"{path}: not an IDX file: the magic number is {magic.hex() or 'missing'}, expected 0000TTDD "
             "(two zero bytes, a type code 08/09/0b/0c/0d/0e, the number of dims)"
         )
-    dtype, ndim = _IDX_DTYPES[raw[2]], raw[3]
+    dtype, ndim = _IDX_DTYPES[magic[2]], magic[3]
+    if ndim > _IDX_MAX_DIMS:
+        raise DataError(f"{path}: the IDX header declares {ndim} dims, expected 1 to {_IDX_MAX_DIMS}")
     header = 4 + 4 * ndim
-    if len(raw) < header:
+    head = stream.read(4 * ndim)
+    if len(head) < 4 * ndim:
         raise DataError(f"{path}: IDX header truncated: {ndim} dims need {header} header bytes, "
-                        f"the file has {len(raw)}")
-    dims = tuple(int(d) for d in np.frombuffer(raw, dtype=">u4", count=ndim, offset=4))
-    expected = math.prod(dims) * dtype.itemsize
-    if len(raw) - header != expected:
-        raise DataError(
-            f"{path}: IDX data size mismatch: dims {dims} of {dtype.name} need {expected} bytes after the header, "
-            f"the file has {len(raw) - header}"
-        )
-    arr = np.frombuffer(raw, dtype=dtype, offset=header).reshape(dims)
+                        f"the file has {4 + len(head)}")
+    dims = struct.unpack(f">{ndim}I", head)
+    need = math.prod(dims) * dtype.itemsize
+    what = f"IDX data size mismatch: dims {dims} of {dtype.name} need {need} bytes after the header"
+    if not gz and need != size - header:
+        raise DataError(f"{path}: {what}, the file has {size - header}")
+    if need > budget - header:
+        raise DataError(f"{path}: {what}, more than a {size}-byte .gz file may decompress to "
+                        f"({_GZIP_MAX_RATIO} times its size, or {_GZIP_MIN_ALLOWANCE >> 20} MiB)")
+    data = bytearray()
+    while len(data) < need:  # in chunks: a short stream allocates only what it holds
+        chunk = stream.read(min(_CHUNK, need - len(data)))
+        if not chunk:
+            break
+        data += chunk
+    if len(data) < need:
+        raise DataError(f"{path}: {what}, the file has {len(data)}")
+    if stream.read(1):
+        raise DataError(f"{path}: {what}, the file holds more data after them")
+    arr = np.frombuffer(data, dtype=dtype).reshape(dims)
     return arr.astype(dtype.newbyteorder("="))
 
 
@@ -313,7 +352,10 @@ class CIFAR10(Dataset):
             raise DataError(f"{path}: labels must lie in 0..9, found {int(y.min())}..{int(y.max())}")
 
     def _read_bin(self, path: Path):
-        raw = np.fromfile(path, dtype=np.uint8)
+        try:
+            raw = np.fromfile(path, dtype=np.uint8)  # exactly the file's bytes
+        except OSError as e:
+            raise DataError(f"{path}: cannot read the file ({e.strerror or e})") from e
         if raw.size == 0 or raw.size % _CIFAR_RECORD:
             raise DataError(f"{path}: {raw.size} bytes is not a whole number of CIFAR-10 records "
                             f"({_CIFAR_RECORD} bytes each: 1 label + 3x32x32 pixels)")
@@ -328,8 +370,12 @@ class CIFAR10(Dataset):
             raise DataError(f"{path}: expected a pickled dict with 'data' and 'labels', got {type(d).__name__}")
         d = {k.decode("latin1") if isinstance(k, bytes) else k: v for k, v in d.items()}
         if "data" not in d or "labels" not in d:
-            raise DataError(f"{path}: the dict has keys {sorted(map(str, d))}; expected 'data' and 'labels'")
-        x, y = d["data"], np.asarray(d["labels"])
+            raise DataError(f"{path}: the dict has keys {_abbreviated(list(d))}; expected 'data' and 'labels'")
+        x, y = d["data"], d["labels"]
+        if not isinstance(y, (list, np.ndarray)) or not all(isinstance(v, (int, np.integer)) for v in y):
+            raise DataError(f"{path}: 'labels' must be a list of integers, got {type(y).__name__} "
+                            f"{_abbreviated(y)}")
+        y = np.asarray(y) if len(y) else np.zeros(0, np.int64)
         if not isinstance(x, np.ndarray) or x.dtype != np.uint8 or x.ndim != 2 or x.shape[1] != 3072:
             shape = getattr(x, "shape", None)
             raise DataError(f"{path}: 'data' must be a uint8 array of shape (N, 3072), got "
@@ -345,8 +391,8 @@ class CIFAR10(Dataset):
             return
         meta = restricted_load(path)
         names = meta.get(b"label_names", meta.get("label_names")) if isinstance(meta, dict) else None
-        if isinstance(names, list) and len(names) == 10:
-            self.classes = [n.decode("latin1") if isinstance(n, bytes) else str(n) for n in names]
+        if isinstance(names, list) and len(names) == 10 and all(isinstance(n, (bytes, str)) for n in names):
+            self.classes = [n.decode("latin1") if isinstance(n, bytes) else n for n in names]
 
     __len__ = MNIST.__len__
     __getitem__ = MNIST.__getitem__
@@ -356,8 +402,38 @@ class CIFAR10(Dataset):
         return f"CIFAR10({'train' if self.train else 'test'}, {len(self)} samples, root={str(self.root)!r})"
 
 
+def _abbreviated(value) -> str:
+    """``repr(value)`` cut to 60 characters (a pickled value may be huge or nested deeply)."""
+    try:
+        text = reprlib.repr(value)
+    except (RecursionError, ValueError):  # ValueError: an integer with more digits than Python prints
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 # ---------------------------------------------------------------------------- ImageFolder
 IMG_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp", ".gif")
+#: An image may have at most this many pixels per byte of its file, or 4 Mpx (2048x2048) if that is more.
+#: Photos hold 2 to 10 pixels per byte and flat drawings a few hundred; a decompression bomb holds thousands.
+_PIXELS_PER_BYTE = 1024
+_MIN_PIXEL_ALLOWANCE = 2**22
+
+
+def _dir_key(path) -> tuple:
+    """A folder's identity, links followed: (device, inode)."""
+    st = os.stat(path)
+    return st.st_dev, st.st_ino
+
+
+def _check_pixels(path: str, size: tuple) -> None:
+    """Refuse an image whose header declares more pixels than its file can honestly hold."""
+    pixels = size[0] * size[1]
+    file_bytes = os.path.getsize(path)
+    if pixels > max(_PIXELS_PER_BYTE * file_bytes, _MIN_PIXEL_ALLOWANCE):
+        raise DataError(
+            f"ImageFolder: refused the image {path}: it declares {size[0]}x{size[1]} = {pixels} pixels in a "
+            f"{file_bytes}-byte file (at most {_PIXELS_PER_BYTE} pixels per byte, or {_MIN_PIXEL_ALLOWANCE} pixels); "
+            "a decompression bomb?")
 
 
 class ImageFolder(Dataset):
@@ -366,8 +442,11 @@ class ImageFolder(Dataset):
     ``classes``: the subfolder names, sorted; ``class_to_idx``: name -> index;
     ``samples``: sorted ``(path, class_index)`` for every file whose extension is in
     ``extensions`` (default :data:`IMG_EXTENSIONS`, case-insensitive), searched
-    recursively; ``targets``: the class indices. Images are read with Pillow and
-    converted to RGB: a uint8 HxWx3 NumPy array unless ``transform`` is given.
+    recursively (links followed, no folder entered twice); ``targets``: the class indices.
+    Images are read with Pillow and converted to RGB: a uint8 HxWx3 NumPy array unless
+    ``transform`` is given. An image that cannot be read, or that declares more pixels than
+    its file can hold (over 1024 per byte and over 2048x2048 in all: a decompression bomb),
+    raises DataError naming the file.
     """
 
     def __init__(self, root, transform=None, target_transform=None, extensions=IMG_EXTENSIONS) -> None:
@@ -389,12 +468,7 @@ class ImageFolder(Dataset):
         self.samples = []
         empty = []
         for c in self.classes:
-            found = []
-            for dirpath, dirnames, filenames in os.walk(self.root / c, followlinks=True):
-                dirnames.sort()
-                for fn in sorted(filenames):
-                    if fn.lower().endswith(self.extensions):
-                        found.append((os.path.join(dirpath, fn), self.class_to_idx[c]))
+            found = [(p, self.class_to_idx[c]) for p in self._image_files(self.root / c)]
             if not found:
                 empty.append(c)
             self.samples.extend(found)
@@ -407,14 +481,43 @@ class ImageFolder(Dataset):
     def __len__(self) -> int:
         return len(self.samples)
 
+    def _image_files(self, top: Path) -> list:
+        """The image files under ``top``, each folder's files (sorted) before its subfolders (sorted).
+
+        Links are followed, but no folder is entered twice (folders are keyed by device and
+        inode, the root counting as entered), so a link back up gives no copies and no loop.
+        """
+        seen = {_dir_key(self.root)}
+        found, todo = [], [str(top)]
+        while todo:
+            folder = todo.pop()
+            try:
+                key = _dir_key(folder)
+                if key in seen:
+                    continue
+                seen.add(key)
+                entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            except OSError as e:
+                raise DataError(f"ImageFolder: cannot list the folder {folder} ({e.strerror or e})") from e
+            found += [e.path for e in entries if e.name.lower().endswith(self.extensions) and e.is_file()]
+            todo += reversed([e.path for e in entries if e.is_dir()])
+        return found
+
     def _load(self, path: str) -> np.ndarray:
         from PIL import Image
 
         try:
-            with Image.open(path) as im:
-                return np.asarray(im.convert("RGB"))
-        except OSError as e:
-            raise DataError(f"ImageFolder: cannot read the image {path} ({e})") from e
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                with Image.open(path) as im:
+                    _check_pixels(path, im.size)
+                    return np.asarray(im.convert("RGB"))
+        except DataError:
+            raise
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+            raise DataError(f"ImageFolder: refused the image {path}: {e}") from e
+        except Exception as e:  # Pillow reports damaged files as OSError, ValueError, SyntaxError, struct.error...
+            raise DataError(f"ImageFolder: cannot read the image {path} ({type(e).__name__}: {e})") from e
 
     def __getitem__(self, index):
         path, target = self.samples[index]

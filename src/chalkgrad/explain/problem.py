@@ -24,6 +24,7 @@ unknown key 'weights'; expected weight, bias``) and is a :class:`~chalkgrad.erro
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,7 +32,8 @@ import numpy as np
 from ..errors import ChalkgradError, ProblemError
 from .expr import decimals_of
 
-__all__ = ["load_problem", "solve_problem", "Problem", "SCHEMA", "_Mapping", "_Validator", "_describe"]
+__all__ = ["load_problem", "solve_problem", "Problem", "SCHEMA", "MAX_FILE_BYTES", "MAX_NODES",
+           "_Mapping", "_Validator", "_describe"]
 
 _ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity", "linear", "softmax")
 
@@ -53,6 +55,13 @@ _LOSSES = ("mse", "cross_entropy", "bce")
 _REDUCTIONS = ("half_sum", "sum", "mean")
 _SHOW = ("forward", "loss", "backward", "update")
 _MAX_SIZE = 4096  # a worked solution of more scalars than this is not readable
+#: A problem file is refused unread above this size (the examples are 1 to 2 KB).
+MAX_FILE_BYTES = 256 * 1024
+#: At most this many YAML values (numbers, names, lists, mappings) once anchors and aliases are expanded:
+#: counted while the YAML is composed, so ``&a [0, 0, ...]`` aliased 10 times 10 times ... is refused
+#: before it is built.
+MAX_NODES = 100_000
+_MAX_FLOAT_DIGITS = 309  # an integer of more digits does not fit a float (at most about 1.8e308)
 
 
 class _Mapping(dict):
@@ -67,9 +76,52 @@ class _Mapping(dict):
 
 def _loader():
     import yaml
+    from yaml.composer import Composer
+    from yaml.constructor import SafeConstructor
+    from yaml.resolver import Resolver
 
-    class LineLoader(yaml.SafeLoader):
-        pass
+    try:  # libyaml's parser makes the events 4 times faster; the nodes are composed here, to count them
+        from yaml.cyaml import CParser as EventParser
+    except ImportError:
+        from yaml.parser import Parser
+        from yaml.reader import Reader
+        from yaml.scanner import Scanner
+
+        class EventParser(Reader, Scanner, Parser):
+            def __init__(self, stream):
+                Reader.__init__(self, stream)
+                Scanner.__init__(self)
+                Parser.__init__(self)
+
+    class LineLoader(Composer, EventParser, SafeConstructor, Resolver):
+        """The safe loader, with the line of each key, and the limits on numbers and on expansion."""
+
+        def __init__(self, stream):
+            EventParser.__init__(self, stream)
+            Composer.__init__(self)
+            SafeConstructor.__init__(self)
+            Resolver.__init__(self)
+            self.expanded = 0  # values composed so far, each alias counting the values it stands for
+            self.weights = {}  # id(anchored node) -> values in it, aliases expanded
+
+        def compose_node(self, parent, index):
+            event = self.peek_event()
+            if isinstance(event, yaml.AliasEvent):
+                node = super().compose_node(parent, index)
+                self.count(self.weights.get(id(node), 1), event)
+                return node
+            before = self.expanded
+            self.count(1, event)
+            node = super().compose_node(parent, index)
+            if event.anchor is not None:
+                self.weights[id(node)] = self.expanded - before
+            return node
+
+        def count(self, values: int, event) -> None:
+            self.expanded += values
+            if self.expanded > MAX_NODES:
+                raise ProblemError(f"{{file}}:{event.start_mark.line + 1}: the YAML expands to more than "
+                                   f"{MAX_NODES} values (aliases of anchors included); a problem file holds fewer")
 
     def construct_mapping(loader, node, deep=False):
         mapping = _Mapping()
@@ -84,8 +136,34 @@ def _loader():
             mapping.lines[key] = key_node.start_mark.line + 1
         return mapping
 
+    def construct_int(loader, node):
+        """An integer that fits a float (Python's int-from-text limit, 4300 digits, is never reached)."""
+        digits = sum(c.isdigit() for c in node.value)
+        where = f"{{file}}:{node.start_mark.line + 1}:"
+        if digits > _MAX_FLOAT_DIGITS:
+            raise ProblemError(f"{where} an integer of {digits} digits is too large (numbers must fit a float, "
+                               "at most about 1.8e308)")
+        value = SafeConstructor.construct_yaml_int(loader, node)
+        if abs(value) > _FLOAT_MAX:
+            raise ProblemError(f"{where} the integer {node.value} is too large (numbers must fit a float, "
+                               "at most about 1.8e308)")
+        return value
+
+    def construct_float(loader, node):
+        """A float; one written out (not ``.inf``) that overflows to infinity is refused."""
+        value = SafeConstructor.construct_yaml_float(loader, node)
+        if value in (math.inf, -math.inf) and "inf" not in node.value.lower():
+            raise ProblemError(f"{{file}}:{node.start_mark.line + 1}: the number {node.value} is too large "
+                               "(numbers must fit a float, at most about 1.8e308)")
+        return value
+
     LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
+    LineLoader.add_constructor("tag:yaml.org,2002:int", construct_int)
+    LineLoader.add_constructor("tag:yaml.org,2002:float", construct_float)
     return LineLoader
+
+
+_FLOAT_MAX = float(np.finfo(np.float64).max)
 
 
 @dataclass
@@ -105,10 +183,18 @@ def load_problem(path) -> Problem:
 
     path = str(path)
     try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
+        with open(path, "rb") as f:
+            raw = f.read(MAX_FILE_BYTES + 1)
     except OSError as e:
         raise ProblemError(f"{path}: cannot read the problem file ({e.strerror or e})") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ProblemError(f"{path}: the file is larger than {MAX_FILE_BYTES // 1024} KiB, the most a problem "
+                           "file may hold")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ProblemError(f"{path}: not UTF-8 text (byte 0x{raw[e.start]:02x} at offset {e.start}); "
+                           "save the file as UTF-8") from None
     try:
         data = yaml.load(text, Loader=_loader())  # noqa: S506 - a SafeLoader subclass
     except ProblemError as e:
@@ -309,20 +395,31 @@ def solve_problem(problem: Problem, check: bool = True):
     computed value (``solution.mismatches`` lists those that differ by more than the tolerance).
     """
     kind = problem.data.get("kind", "dense")
-    if kind != "dense":
-        from .problem_kinds import KINDS
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # _check_finite reports overflows
+        if kind != "dense":
+            from .problem_kinds import KINDS
 
-        try:
-            solution = KINDS[kind].solve(problem)
-        except ProblemError:
-            raise
-        except ChalkgradError as e:
-            raise ProblemError(f"{problem.path}:{problem.data.line}: {e}") from None
-    else:
-        solution = _solve_dense(problem)
+            try:
+                solution = KINDS[kind].solve(problem)
+            except ProblemError:
+                raise
+            except ChalkgradError as e:
+                raise ProblemError(f"{problem.path}:{problem.data.line}: {e}") from None
+        else:
+            solution = _solve_dense(problem)
+    _check_finite(problem, solution)
     if check and "expected" in problem.data:
         _check_expected(problem, solution)
     return solution
+
+
+def _check_finite(problem: Problem, solution) -> None:
+    """Refuse a solution with an infinite or NaN quantity (numbers in the file that overflow), whatever its kind."""
+    for step in solution.steps():
+        if not math.isfinite(step.value):
+            formula = f" = {step.formula.text()}" if step.formula is not None else ""
+            raise ProblemError(f"{problem.path}:{problem.data.line}: {step.name}{formula} is not finite "
+                               f"({step.value}): the numbers overflow; check the magnitudes in the file")
 
 
 def _check_expected(problem: Problem, solution) -> None:
