@@ -68,5 +68,7 @@ def pooled(layers, x, pooling, model_name: str, avg_name=None, max_name=None):
 def finish(model, weights):
     """Load ``weights`` (a local .weights.h5 file) into the built model when given."""
     if weights is not None:
-        model.load_weights(os.fspath(weights))
+        from ..saving import load_weights
+
+        load_weights(model, os.fspath(weights))
     return model

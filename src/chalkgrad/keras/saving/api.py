@@ -11,10 +11,10 @@ from __future__ import annotations
 import os
 import warnings
 
-from ...errors import ConfigError
+from ...errors import ChalkgradError, ConfigError
 from .archive import read_keras_archive, write_keras_archive
 from .h5 import read_weights_h5, save_weights_file, write_weights_h5
-from .model_config import deserialize_model, serialize_model
+from .model_config import compile_from_config, deserialize_model, serialize_model
 from .weight_paths import assign_model_weights, model_entries
 
 __all__ = ["save_model", "load_model", "save_weights", "load_weights"]
@@ -48,19 +48,9 @@ def save_model(model, filepath, overwrite: bool = True, zipped=None, **kwargs) -
 
 
 def _compile_from_config(model, compile_config: dict, source: str) -> None:
-    optimizer = compile_config.get("optimizer")
-    if isinstance(optimizer, dict):
-        try:
-            from .. import optimizers
-
-            optimizer = optimizers.deserialize(optimizer) if hasattr(optimizers, "deserialize") else \
-                optimizer["class_name"].lower()
-        except Exception:  # an optimizer chalkgrad lacks: fall back to its name
-            optimizer = optimizer.get("class_name", "rmsprop").lower()
     try:
-        model.compile(optimizer=optimizer, loss=compile_config.get("loss"),
-                      metrics=compile_config.get("metrics"))
-    except Exception as e:  # the weights are loaded; say why training state could not be restored
+        compile_from_config(model, compile_config, source)
+    except (ChalkgradError, TypeError) as e:  # the weights are loaded; say why training settings were not
         warnings.warn(f"{source}: the model was loaded but not compiled ({type(e).__name__}: {e}); call "
                       "model.compile(...) before training", stacklevel=3)
 
@@ -106,3 +96,20 @@ def load_weights(model, filepath, skip_mismatch: bool = False) -> None:
     else:
         raise _suffix_error("load_weights", path, "'.weights.h5' or '.keras'")
     assign_model_weights(model, weights)
+
+
+def file_kind(path, what: str) -> str:
+    """Which format a model method writes/reads at ``path``: ``'keras'`` (``*.keras``), ``'weights'``
+    (``*.weights.h5``) or ``'native'`` (``*.npz``: chalkgrad's own checkpoint, with optimizer state).
+    Any other name raises a ConfigError, so nothing is ever written under a name it does not match."""
+    name = os.fspath(path)
+    if name.endswith(".keras"):
+        return "keras"
+    if name.endswith(".weights.h5"):
+        return "weights"
+    if name.endswith(".npz"):
+        return "native"
+    raise ConfigError(f"{what}: the file name must end in '.keras' (Keras 3 model file), '.weights.h5' (Keras 3 "
+                      f"weights) or '.npz' (chalkgrad checkpoint), got {name!r}"
+                      + (" (the legacy Keras 2 HDF5 format is not supported)" if name.endswith((".h5", ".hdf5"))
+                         else ""))

@@ -48,10 +48,51 @@ def serialize_model(model) -> dict:
     out["class_name"] = kind
     build = model.get_build_config() if hasattr(model, "get_build_config") else None
     out["build_config"] = build if build is not None else {"input_shape": None}
-    compile_config = getattr(model, "get_compile_config", lambda: None)()
+    compile_config = compile_config_of(model)
     if compile_config:
         out["compile_config"] = compile_config
     return _keras_modules(out)
+
+
+def _optimizer_dict(optimizer) -> dict | None:
+    from .. import optimizers
+
+    if isinstance(optimizer, dict):
+        return optimizer
+    if isinstance(optimizer, str):
+        optimizer = optimizers.get(optimizer)
+    if not isinstance(optimizer, optimizers.Optimizer):
+        return None
+    return {"module": "keras.optimizers", "class_name": type(optimizer).__name__, "config": optimizer.get_config(),
+            "registered_name": None}
+
+
+def compile_config_of(model) -> dict | None:
+    """Keras 3's ``compile_config`` of a compiled model: the optimizer (serialized), loss and metric names.
+    None when the model is not compiled, or compiled with objects that have no Keras name."""
+    settings = getattr(model, "_compile_config", None)
+    if not settings:
+        return None
+    optimizer = _optimizer_dict(getattr(model, "_optimizer_spec", None) or settings.get("optimizer"))
+    if optimizer is None or settings.get("loss") is None:
+        return None
+    return {"optimizer": optimizer, "loss": settings["loss"], "loss_weights": None,
+            "metrics": settings.get("metrics") or None, "weighted_metrics": None, "run_eagerly": False,
+            "steps_per_execution": 1, "jit_compile": False}
+
+
+def compile_from_config(model, compile_config: dict, source: str) -> None:
+    """Compile ``model`` as Keras 3's ``compile_config`` says (optimizer class and settings, loss, metrics)."""
+    from .. import optimizers
+
+    optimizer = compile_config.get("optimizer")
+    if isinstance(optimizer, dict):
+        cls = getattr(optimizers, str(optimizer.get("class_name")), None)
+        if not (isinstance(cls, type) and issubclass(cls, optimizers.Optimizer)):
+            raise CheckpointError(f"{source}: the optimizer {optimizer.get('class_name')!r} of compile_config is not "
+                                  "available in chalkgrad.keras.optimizers")
+        optimizer = cls(**(optimizer.get("config") or {}))
+    model.compile(optimizer=optimizer, loss=compile_config.get("loss"), metrics=compile_config.get("metrics"))
 
 
 def deserialize_model(data: dict, source: str = "config.json"):
