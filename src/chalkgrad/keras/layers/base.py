@@ -36,7 +36,10 @@ LAYER_CLASSES: dict[str, type] = {}
 
 def register(cls):
     """Class decorator: make ``cls`` known to ``get_layer_class`` / ``deserialize`` by its class name."""
+    from ..registry import LAYERS
+
     LAYER_CLASSES[cls.__name__] = cls
+    LAYERS.register(cls.__name__, cls)
     return cls
 
 
@@ -210,7 +213,17 @@ def _dtype_name(dtype) -> str:
     return name
 
 
-class Layer(nn.Module):
+class _BuildDeclared(type(nn.Module)):
+    """Runs ``_build_declared`` once a layer's __init__ has finished (``Dense(4, input_shape=(8,))`` is built)."""
+
+    def __call__(cls, *args, **kwargs):
+        obj = super().__call__(*args, **kwargs)
+        if isinstance(obj, Layer) and not getattr(obj, "_is_model", False):
+            obj._build_declared()
+        return obj
+
+
+class Layer(nn.Module, metaclass=_BuildDeclared):
     """Base Keras layer: name, trainable, dtype, lazy build, symbolic calls, Keras weights and config."""
 
     #: True when the layer passes an incoming mask through unchanged (Dropout, Dense on sequences...).
@@ -321,6 +334,11 @@ class Layer(nn.Module):
     def build(self, input_shape) -> None:
         """Create the weights for inputs of ``input_shape`` (default: nothing to create)."""
         self.built = True
+
+    def _build_declared(self) -> None:
+        """Build at once from ``input_shape=`` / ``input_dim=`` (called at the end of the subclasses' __init__)."""
+        if self._declared_input_shape is not None and not self.built:
+            self._maybe_build((None,) + tuple(self._declared_input_shape))
 
     def _maybe_build(self, input_shape) -> None:
         if not self.built:

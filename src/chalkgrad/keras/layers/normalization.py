@@ -131,10 +131,12 @@ class LayerNormalization(Layer):
         self.gamma_regularizer = regularizers.get(gamma_regularizer)
 
     def build(self, input_shape):
-        if self.axis not in (-1, len(input_shape) - 1):
+        if self.axis not in (-1, len(input_shape) - 1, [-1], [len(input_shape) - 1]):
             raise ConfigError(f"LayerNormalization {self.name!r}: only the last axis is supported, got "
                               f"axis={self.axis} for {tuple(input_shape)}")
         c = int(input_shape[-1])
+        if isinstance(self.axis, int):  # Keras keeps the axis as a list once built
+            self.axis = [self.axis]
         self.ln = nn.LayerNorm(c, eps=self.epsilon, dtype=self.np_dtype)
         init_param(self.ln.weight, self.gamma_initializer, (c,))
         init_param(self.ln.bias, self.beta_initializer, (c,))

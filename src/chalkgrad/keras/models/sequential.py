@@ -10,7 +10,7 @@ static shape (no batch is run, so BatchNormalization builds after anything) and 
 from __future__ import annotations
 
 from ... import nn
-from ...errors import ConfigError
+from ...errors import ConfigError, ShapeError
 from ..backend import uniquify
 from ..layers.base import Layer, _call_params, deserialize, register, serialize, set_parent
 from ..layers.core import InputLayer
@@ -146,6 +146,12 @@ class Sequential(Model):
 
     def _run(self, x, training, logits):
         layers, mask = self.layers, None
+        expected = None if self._input_layer is None else self._input_layer.batch_shape[1:]
+        if expected is not None and not isinstance(x, (list, tuple)) and (
+                len(x.shape) != len(expected) + 1 or any(e is not None and e != s for e, s in
+                                                          zip(expected, x.shape[1:]))):
+            shown = ", ".join(str(s) for s in expected)
+            raise ShapeError(f"{self.name}: Input: expected inputs of shape (batch, {shown}), got {tuple(x.shape)}")
         for i, layer in enumerate(layers):
             if not isinstance(layer, Layer):
                 x = layer(x)

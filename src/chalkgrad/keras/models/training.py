@@ -140,6 +140,8 @@ class Model(Layer):
     ``Model(module)`` wraps any ``nn.Module``; subclasses may define ``call`` (Keras) or ``forward``.
     """
 
+    _is_model = True
+
     def __new__(cls, *args, **kwargs):
         functional = ("inputs" in kwargs and "outputs" in kwargs) or (
             len(args) >= 2 and not isinstance(args[0], nn.Module)) or (
@@ -669,15 +671,25 @@ class Model(Layer):
             return Layer.count_params(self)
         return self.num_parameters() + _state_count(self)
 
-    def save_weights(self, path) -> None:
-        """Write the state_dict to ``path`` (atomic ``.npz``; see ``chalkgrad.save``)."""
+    def save_weights(self, path, overwrite: bool = True) -> None:
+        """Write the weights to ``path``: ``*.weights.h5`` in Keras 3's layout, or ``*.npz`` (the state_dict,
+        see ``chalkgrad.save``); other names raise ConfigError. Atomic."""
         from ...serialization import save
+        from ..saving import api as keras_files
+
+        if keras_files.file_kind(path, "save_weights") != "native":
+            return keras_files.save_weights(self, path, overwrite=overwrite)
 
         save({k: v.numpy() for k, v in self.state_dict().items()}, path)
 
-    def load_weights(self, path) -> None:
-        """Load weights written by ``save_weights`` or ``save`` (the model must be built or know its input shape)."""
+    def load_weights(self, path, skip_mismatch: bool = False) -> None:
+        """Load weights from a Keras 3 ``*.weights.h5`` or ``*.keras`` file, or a chalkgrad ``*.npz`` written
+        by ``save_weights`` / ``save`` (the model must be built or know its input shape)."""
         from ...serialization import load, read_header_and_arrays
+        from ..saving import api as keras_files
+
+        if keras_files.file_kind(path, "load_weights") != "native":
+            return keras_files.load_weights(self, path, skip_mismatch=skip_mismatch)
 
         header, _ = read_header_and_arrays(path)
         obj = load(path)
@@ -704,7 +716,14 @@ class Model(Layer):
         when compiled with string/dict settings). Only models with a config (``Sequential``) can be saved.
         """
         from ...serialization import save
+        from ..saving import api as keras_files
 
+        kind = keras_files.file_kind(path, "model.save")
+        if kind == "keras":
+            return keras_files.save_model(self, path)
+        if kind == "weights":
+            raise ConfigError(f"model.save: {os.fspath(path)!r} is a weights file name; use model.save_weights for "
+                              "'.weights.h5', or save the whole model as '.keras'")
         config = self.get_config()
         obj = {"weights": {k: v.numpy() for k, v in self.state_dict().items()}}
         if include_optimizer and self.optimizer is not None:
@@ -753,8 +772,19 @@ def _state_count(module) -> int:
 
 def load_model(path, compile: bool = True) -> Model:  # noqa: A002 - Keras's name
     """Rebuild a model written by ``model.save(path)``: architecture, weights, and (with ``compile``)
-    its compile settings and optimizer state. Returns it in training mode."""
+    its compile settings and optimizer state. Returns it in training mode.
+
+    A ``*.keras`` file (Keras 3's format, written by Keras 3 or chalkgrad) goes to
+    ``chalkgrad.keras.saving.load_model``; ``*.npz`` is a chalkgrad checkpoint."""
     from ...serialization import _decode, read_header_and_arrays
+    from ..saving import api as keras_files
+
+    kind = keras_files.file_kind(path, "load_model")
+    if kind == "keras":
+        return keras_files.load_model(path, compile=compile)
+    if kind == "weights":
+        raise ConfigError(f"load_model: {os.fspath(path)!r} holds weights only; build the model and call "
+                          "model.load_weights(path)")
 
     path = os.fspath(path)
     header, arrays = read_header_and_arrays(path)
