@@ -20,6 +20,7 @@ Layers are channels_last adapters over ``chalkgrad.nn`` (one engine); see
 
 from . import activations, backend, callbacks, initializers, layers, losses, metrics, optimizers, regularizers, utils
 from . import models, registry
+from . import applications, datasets, saving  # (files helper) keras.applications, keras.datasets, keras.saving
 from .callbacks import (
     Callback, CSVLogger, EarlyStopping, History, LambdaCallback, LearningRateScheduler, ModelCheckpoint,
     ReduceLROnPlateau, TerminateOnNaN,
@@ -34,7 +35,7 @@ from .models import Functional, Model, Sequential, load_model
 __all__ = [
     "Model", "Sequential", "Functional", "Input", "load_model", "plot_history",
     "layers", "models", "callbacks", "optimizers", "losses", "metrics", "activations", "initializers",
-    "regularizers", "utils", "backend", "registry",
+    "regularizers", "utils", "backend", "registry", "applications", "datasets", "saving",
     "Layer", "InputLayer", "Dense", "Activation", "Flatten", "Dropout", "Reshape", "Conv1D", "Conv2D",
     "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "BatchNormalization",
     "Embedding", "SimpleRNN", "LSTM", "GRU",
