@@ -31,7 +31,10 @@ CORPUS = Path(__file__).parent / "corpus"
 SCRIPTS = sorted(p.stem for p in CORPUS.glob("*.py"))
 
 #: scripts that do not run under chalkgrad yet, with the reason (strict: they fail the suite once fixed)
-XFAIL: dict = {}
+XFAIL: dict = {
+    "transfer_learning": "a functional model registers its layers as nn modules by name, and Keras' MobileNet is "
+                         "named 'mobilenet_0.50_32': add_module refuses names with '.'",
+}
 
 #: scripts whose printed totals differ, with the reason (strict)
 OPTIMIZER_PARAMS = ("Keras 3's summary of a trained model counts the optimizer's variables: 'Total params' includes "

@@ -134,3 +134,45 @@ def test_save_is_atomic(tmp_path, ck, monkeypatch):
         model.save(tmp_path / "m.keras")
     assert (tmp_path / "m.keras").read_bytes() == before
     assert os.listdir(tmp_path) == ["m.keras"]
+
+
+def with_inner_model(lib):
+    """A functional model called as a layer inside another one (the transfer-learning pattern)."""
+    x = lib.Input(shape=(5,))
+    inner = lib.Model(x, lib.layers.Dense(4, activation="relu", name="inner_dense")(x), name="base")
+    inputs = lib.Input(shape=(5,))
+    h = inner(inputs)
+    return lib.Model(inputs, lib.layers.Dense(2, name="head")(lib.layers.BatchNormalization()(h)), name="outer")
+
+
+def test_functional_model_used_as_layer_both_ways(tmp_path, ck):
+    theirs = with_inner_model(keras)
+    x = np.random.default_rng(3).normal(size=(4, 5)).astype("float32")
+    ours = with_inner_model(ck)
+    for a, b in zip(theirs.layers, ours.layers):
+        b.set_weights(a.get_weights())
+    expected = theirs.predict(x, verbose=0)
+    theirs.save(tmp_path / "k.keras")
+    np.testing.assert_allclose(ck.models.load_model(tmp_path / "k.keras").predict(x, verbose=0), expected,
+                               rtol=1e-5, atol=1e-6)
+    ours.save(tmp_path / "c.keras")
+    np.testing.assert_allclose(keras.models.load_model(tmp_path / "c.keras").predict(x, verbose=0), expected,
+                               rtol=1e-5, atol=1e-6)
+    ours.save_weights(tmp_path / "c.weights.h5")
+    fresh = with_inner_model(keras)
+    fresh.load_weights(tmp_path / "c.weights.h5")
+    np.testing.assert_allclose(fresh.predict(x, verbose=0), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_unknown_layer_class_names_the_file(tmp_path, ck):
+    import json
+
+    from chalkgrad.keras.saving.archive import read_keras_archive, write_keras_archive
+
+    keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)]).save(tmp_path / "k.keras")
+    archive = read_keras_archive(tmp_path / "k.keras")
+    config = json.loads(json.dumps(archive.config).replace('"Dense"', '"FancyDense"'))
+    write_keras_archive(tmp_path / "odd.keras", config, archive.weights_h5, archive.metadata)
+    with pytest.raises(CheckpointError, match=r"odd\.keras/config\.json: cannot rebuild the Sequential model.*"
+                                              r"FancyDense"):
+        ck.models.load_model(tmp_path / "odd.keras")
