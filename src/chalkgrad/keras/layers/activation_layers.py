@@ -16,6 +16,7 @@ __all__ = ["ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax"]
 
 class _Elementwise(Layer):
     supports_masking = True
+    records_build_shape = False
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -78,6 +79,8 @@ class ELU(_Elementwise):
 @register
 class Softmax(_Elementwise):
     """softmax over ``axis`` (default the last)."""
+
+    node_kwargs = {"mask": None}
 
     def __init__(self, axis=-1, **kwargs) -> None:
         super().__init__(**kwargs)

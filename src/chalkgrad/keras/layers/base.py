@@ -55,8 +55,12 @@ def get_layer_class(class_name: str) -> type:
 def serialize(layer) -> dict:
     """Keras 3's ``{'module', 'class_name', 'config', 'registered_name'}`` dict of a layer."""
     module = "keras" if type(layer).__name__ in ("Sequential", "Functional", "Model") else "keras.layers"
-    return {"module": module, "class_name": type(layer).__name__, "config": layer.get_config(),
-            "registered_name": None}
+    out = {"module": module, "class_name": type(layer).__name__, "config": layer.get_config(),
+           "registered_name": None}
+    build = layer.get_build_config() if layer.built else None
+    if build is not None:
+        out["build_config"] = build
+    return out
 
 
 def deserialize(config: dict):
@@ -228,6 +232,10 @@ class Layer(nn.Module, metaclass=_BuildDeclared):
 
     #: True when the layer passes an incoming mask through unchanged (Dropout, Dense on sequences...).
     supports_masking = False
+    #: Whether Keras writes a ``build_config`` for this class (False for layers Keras builds at init).
+    records_build_shape = True
+    #: The call keywords Keras writes into this class's inbound nodes (e.g. {'mask': None}).
+    node_kwargs: dict = {}
 
     def __init__(self, *, name=None, trainable=True, dtype=None, input_shape=None, batch_input_shape=None,
                  input_dim=None, **kwargs) -> None:
@@ -294,9 +302,12 @@ class Layer(nn.Module, metaclass=_BuildDeclared):
 
     @property
     def weights(self) -> list:
-        """Trainable weights, then non-trainable ones (Keras 3's order)."""
-        ws = self._all_keras_weights()
-        return [w for w in ws if w._trainable] + [w for w in ws if not w._trainable]
+        """Keras 3's order: this layer's trainable weights, its non-trainable ones, then each sublayer's."""
+        own = self._keras_weights
+        out = [w for w in own if w.trainable] + [w for w in own if not w.trainable]
+        for layer in self._sublayers():
+            out.extend(layer.weights)
+        return out
 
     @property
     def trainable_weights(self) -> list:
@@ -344,12 +355,16 @@ class Layer(nn.Module, metaclass=_BuildDeclared):
         if not self.built:
             self.build(input_shape)
             self.built = True
+            self._record_build_shape(input_shape)
+
+    def _record_build_shape(self, input_shape) -> None:
+        if self.records_build_shape and self._build_shape is None:
             self._build_shape = input_shape
 
     def get_build_config(self) -> dict | None:
         if self._build_shape is None:
             return None
-        return {"input_shape": _shape_list(self._build_shape)}
+        return {"input_shape": _shape_tuple_of(self._build_shape)}
 
     def build_from_config(self, config) -> None:
         if config and config.get("input_shape") is not None:
@@ -414,6 +429,7 @@ class Layer(nn.Module, metaclass=_BuildDeclared):
     def _symbolic_call(self, inputs, *args, **kwargs):
         shape = _shape_of(inputs)
         self._maybe_build(shape)
+        self._record_build_shape(shape)
         out_shape = self.compute_output_shape(shape)
         in_dtype = (inputs[0] if isinstance(inputs, (list, tuple)) else inputs).dtype
         dtype = self.compute_output_spec_dtype(in_dtype)
@@ -482,6 +498,12 @@ def _shape_of(x):
     if isinstance(x, KerasTensor):
         return x.shape
     return tuple(x.shape)
+
+
+def _shape_tuple_of(shape):
+    if isinstance(shape, list):
+        return [_shape_tuple_of(s) for s in shape]
+    return tuple(None if s is None else int(s) for s in shape)
 
 
 def _shape_list(shape):

@@ -53,6 +53,8 @@ class ActivationMixin:
 class InputLayer(Layer):
     """The input of a model: ``InputLayer(shape=(28, 28, 1))``; its ``output`` is the symbolic input tensor."""
 
+    records_build_shape = False
+
     def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, input_tensor=None,
                  optional=False, name=None, ragged=None, input_shape=None, **kwargs) -> None:
         if shape is None and input_shape is not None:
@@ -155,6 +157,7 @@ class Activation(ActivationMixin, Layer):
     """Applies an activation by name: ``Activation('relu')``."""
 
     supports_masking = True
+    records_build_shape = False
 
     def __init__(self, activation, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -253,6 +256,7 @@ class Identity(Layer):
     """y = x."""
 
     supports_masking = True
+    records_build_shape = False
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)

@@ -29,6 +29,7 @@ class BatchNormalization(Layer):
     """y = γ·(x − μ)/√(σ² + ε) + β per channel; batch statistics in training, moving ones in inference."""
 
     supports_masking = True
+    node_kwargs = {"mask": None}
 
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
                  gamma_initializer="ones", moving_mean_initializer="zeros", moving_variance_initializer="ones",

@@ -22,6 +22,7 @@ __all__ = ["MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D
 
 
 class _Pool(Layer):
+    records_build_shape = False
     rank = 2
     mode = "max"
 
@@ -110,6 +111,7 @@ MaxPool2D, AvgPool2D, MaxPool1D, AvgPool1D = MaxPooling2D, AveragePooling2D, Max
 
 
 class _GlobalPool(Layer):
+    records_build_shape = False
     rank = 2
     mode = "avg"
 
@@ -156,6 +158,8 @@ class GlobalMaxPooling2D(_GlobalPool):
 @register
 class GlobalAveragePooling1D(_GlobalPool):
     """(batch, T, C) -> (batch, C): the mean over time."""
+
+    node_kwargs = {"mask": None}
 
     rank = 1
 

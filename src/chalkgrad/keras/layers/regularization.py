@@ -22,6 +22,8 @@ class Dropout(Layer):
     """Training: zero each value with probability ``rate`` and scale the rest by 1/(1 − rate); inference: y = x."""
 
     supports_masking = True
+    records_build_shape = False
+    node_kwargs = {"training": False}
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs) -> None:
         super().__init__(**kwargs)

@@ -52,6 +52,8 @@ class Flatten(Layer):
 class Reshape(Layer):
     """(batch, ...) -> (batch, *target_shape); one entry may be -1."""
 
+    records_build_shape = False
+
     def __init__(self, target_shape, **kwargs) -> None:
         super().__init__(**kwargs)
         self.target_shape = tuple(int(s) for s in target_shape)

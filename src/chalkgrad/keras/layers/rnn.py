@@ -50,6 +50,7 @@ def _gru_blocks(a, axis):
 
 
 class _RNN(Layer):
+    node_kwargs = {"mask": None}
     _mode = "RNN"
     _gates = 1
 
@@ -57,8 +58,9 @@ class _RNN(Layer):
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal", bias_initializer="zeros",
                  unit_forget_bias=True, kernel_regularizer=None, recurrent_regularizer=None, bias_regularizer=None,
                  dropout=0.0, recurrent_dropout=0.0, seed=None, return_sequences=False, return_state=False,
-                 go_backwards=False, reset_after=True, **kwargs) -> None:
+                 go_backwards=False, reset_after=True, zero_output_for_mask=False, **kwargs) -> None:
         super().__init__(**kwargs)
+        self.zero_output_for_mask = bool(zero_output_for_mask)
         cls = type(self).__name__
         if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
             raise ConfigError(f"{cls}: units must be a positive integer, got {units!r}")
@@ -185,6 +187,8 @@ class _RNN(Layer):
         zero = Tensor(np.zeros((n, 1, self.units), dtype=out.dtype))
         padded = cat([zero, out], 1)
         index = np.cumsum(mask, axis=1)  # 0: no valid step yet -> zeros
+        if self.zero_output_for_mask:
+            index = np.where(mask, index, 0)
         return padded[rows, index], states
 
     def _stepwise(self, x, hx, mask):
@@ -244,7 +248,8 @@ class _RNN(Layer):
 
     def get_config(self):
         cfg = {**self._base_config(), "return_sequences": self.return_sequences, "return_state": self.return_state,
-               "go_backwards": self.go_backwards, "stateful": False, "unroll": False, "zero_output_for_mask": False,
+               "go_backwards": self.go_backwards, "stateful": False, "unroll": False,
+               "zero_output_for_mask": self.zero_output_for_mask,
                "units": self.units, "activation": self.activation_name}
         if self._mode != "RNN":
             cfg["recurrent_activation"] = self.recurrent_activation_name

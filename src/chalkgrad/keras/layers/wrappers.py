@@ -18,6 +18,8 @@ class Bidirectional(Layer):
     Weights: the forward layer's, then the backward one's.
     """
 
+    node_kwargs = {"mask": None}
+
     def __init__(self, layer, merge_mode="concat", weights=None, backward_layer=None, **kwargs) -> None:
         super().__init__(**kwargs)
         if isinstance(layer, dict):
@@ -33,9 +35,11 @@ class Bidirectional(Layer):
         self.merge_mode = merge_mode
         config = layer.get_config()
         config["name"] = "forward_" + layer.name
+        if layer.return_sequences:  # Keras: masked steps of sequence outputs are zeros in both directions
+            config["zero_output_for_mask"] = True
         self.forward_layer = type(layer).from_config(config)
         if backward_layer is None:
-            config = dict(layer.get_config(), name="backward_" + layer.name, go_backwards=not layer.go_backwards)
+            config = dict(config, name="backward_" + layer.name, go_backwards=not layer.go_backwards)
             backward_layer = type(layer).from_config(config)
         elif isinstance(backward_layer, dict):
             backward_layer = deserialize(backward_layer)
@@ -119,6 +123,8 @@ class Bidirectional(Layer):
 @register
 class TimeDistributed(Layer):
     """Applies ``layer`` to every step of (batch, T, ...): the steps are folded into the batch and back."""
+
+    node_kwargs = {"mask": None}
 
     def __init__(self, layer, **kwargs) -> None:
         super().__init__(**kwargs)

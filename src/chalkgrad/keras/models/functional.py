@@ -267,14 +267,14 @@ def _map(structure, fn):
 def _tensor_config(t: KerasTensor) -> dict:
     layer, node_index, tensor_index = t._keras_history
     return {"class_name": "__keras_tensor__",
-            "config": {"shape": list(t.shape), "dtype": t.dtype,
+            "config": {"shape": tuple(t.shape), "dtype": t.dtype,
                        "keras_history": [layer.name, node_index, tensor_index]}}
 
 
 def _node_config(node) -> dict:
     args = node.arguments
     arg = [_tensor_config(t) for t in args] if isinstance(args, (list, tuple)) else _tensor_config(args)
-    return {"args": [arg], "kwargs": {}}
+    return {"args": (arg,), "kwargs": dict(node.layer.node_kwargs)}
 
 
 def _history_list(struct):

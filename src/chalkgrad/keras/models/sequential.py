@@ -193,7 +193,7 @@ class Sequential(Model):
             layers.append(item)
         cfg = {**self._base_config(), "layers": layers}
         if self.input_shape is not None:
-            cfg["build_input_shape"] = [None, *self.input_shape]
+            cfg["build_input_shape"] = (None, *self.input_shape)
         return cfg
 
     @classmethod

@@ -3,15 +3,14 @@
 Columns: "Layer (type)", "Output Shape", "Param #" (and "Connected to" for functional models
 that are not a plain chain). Line length: 88 (108 with "Connected to"), at most the terminal
 width − 4; column widths from Keras's positions, shrunk to fit the borders as rich does; cells
-wrap at spaces. Then Total / Trainable / Non-trainable params with their size (4 bytes per
-float32 value, in B/KB/MB... of 1024).
+wrap at spaces (a longer word is cut with '…'). Then Total / Trainable / Non-trainable params
+with their size (4 bytes per float32 value, in B/KB/MB... of 1024).
 """
 
 from __future__ import annotations
 
 import math
 import shutil
-import textwrap
 
 __all__ = ["summary_text", "readable_memory_size"]
 
@@ -63,7 +62,20 @@ def _connections(layer, nodes) -> str:
 
 
 def _wrap(text: str, width: int) -> list:
-    return textwrap.wrap(text, width, break_on_hyphens=False) or [""]
+    """Greedy word wrap as rich does it: a word longer than the cell is cut with '…'."""
+    lines, current = [], None
+    for word in text.split(" "):
+        if len(word) > width:
+            word = word[:width - 1] + "…"
+        if current is None:
+            current = word
+        elif len(current) + 1 + len(word) <= width:
+            current += " " + word
+        else:
+            lines.append(current)
+            current = word
+    lines.append(current or "")
+    return lines
 
 
 def _table(header, rows, widths, align) -> list:

@@ -460,8 +460,9 @@ class Model(Layer):
                 raise ConfigError(f"fit(): validation_split={validation_split} of {data.n} samples leaves an empty "
                                   "training or validation set")
             w = data.w
-            val = _ArrayData(data.x[split:], data.y[split:], None if w is None else w[split:])
-            data = _ArrayData(data.x[:split], data.y[:split], None if w is None else w[:split])
+            tail, head = slice(split, None), slice(None, split)
+            val = _ArrayData(_take(data.x, tail), _take(data.y, tail), _take(w, tail))
+            data = _ArrayData(_take(data.x, head), _take(data.y, head), _take(w, head))
         elif validation_data is not None:
             if isinstance(validation_data, (tuple, list)):
                 vx, vy = validation_data[0], validation_data[1]
