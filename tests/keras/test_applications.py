@@ -4,6 +4,7 @@ totals and, with Keras' weights copied in, the same predictions. Small inputs ke
 from __future__ import annotations
 
 import os
+import re
 
 import numpy as np
 import pytest
@@ -32,6 +33,13 @@ def figures(model):
     return rows, int(model.count_params()), sum(int(np.prod(w.shape)) for w in model.non_trainable_weights)
 
 
+def printed_totals(model) -> list:
+    """The "Total / Trainable / Non-trainable params: N (size)" lines of the printed summary."""
+    lines = []
+    model.summary(print_fn=lambda text, *a, **k: lines.append(text))
+    return re.findall(r"(Total|Trainable|Non-trainable) params: ([\d,]+) \(([\d.]+ \w+)\)", "\n".join(lines))
+
+
 def fresh_names():
     """Reset both libraries' automatic layer names (input_layer, input_layer_1, ...)."""
     from chalkgrad.keras import backend
@@ -55,6 +63,7 @@ def test_same_model_as_keras(case, apps):
     ours = getattr(apps, name)(weights=None, **kwargs)
     assert ours.name == theirs.name
     assert figures(ours) == figures(theirs)
+    assert printed_totals(ours) == printed_totals(theirs) != []
     for k_layer, c_layer in zip(theirs.layers, ours.layers):
         weights = k_layer.get_weights()
         if type(k_layer).__name__ == "BatchNormalization":  # make the moving statistics matter
@@ -78,10 +87,13 @@ def test_weights_file_from_keras(tmp_path, apps):
 def test_input_tensor_and_default_shapes(apps):
     from chalkgrad import keras as ck
 
-    inputs = ck.Input(shape=(48, 48, 3))
-    model = apps.VGG16(include_top=False, input_tensor=inputs)
-    assert model.inputs[0] is inputs and shape_of(model.output) == (None, 1, 1, 512)
-    assert shape_of(apps.VGG19(include_top=True, classes=3).output) == (None, 3)  # 224x224x3 by default
+    inputs = ck.Input(shape=(64, 64, 3))
+    model = apps.MobileNet(include_top=False, alpha=0.25, input_tensor=inputs)
+    assert model.inputs[0] is inputs and shape_of(model.output) == (None, 2, 2, 256)
+    assert model.name == keras.applications.MobileNet(include_top=False, alpha=0.25, weights=None,
+                                                      input_tensor=keras.Input((64, 64, 3))).name
+    default = apps.MobileNet(alpha=0.25, classes=3)  # 224x224x3 by default, as in Keras
+    assert shape_of(default.inputs[0]) == (None, 224, 224, 3) and shape_of(default.output) == (None, 3)
 
 
 @pytest.mark.parametrize("weights", ["imagenet", "missing.weights.h5", "model.h5"])
@@ -97,3 +109,8 @@ def test_bad_arguments(apps):
         apps.VGG16(include_top=False, input_shape=(16, 16, 3))
     with pytest.raises(ConfigError, match=r"MobileNet: with include_top=True the input_shape must be static"):
         apps.MobileNet(input_shape=(None, None, 3))
+
+
+def test_input_tensor_must_be_symbolic(apps):
+    with pytest.raises(ConfigError, match=r"input_tensor must be a symbolic tensor .* got ndarray"):
+        apps.VGG16(include_top=False, input_tensor=np.zeros((1, 32, 32, 3)))

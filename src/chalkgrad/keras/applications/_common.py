@@ -47,8 +47,7 @@ def image_input(layers, input_tensor, input_shape):
     """The model's input: ``input_tensor`` when given (a symbolic Keras tensor), else ``Input(input_shape)``."""
     if input_tensor is None:
         return layers.Input(shape=input_shape)
-    if not hasattr(input_tensor, "shape") or not hasattr(input_tensor, "_keras_history") and \
-            type(input_tensor).__name__ != "KerasTensor":
+    if not isinstance(input_tensor, layers.KerasTensor):
         raise ConfigError(f"input_tensor must be a symbolic tensor made by keras.Input (or a layer applied to "
                           f"one), got {type(input_tensor).__name__}")
     return input_tensor

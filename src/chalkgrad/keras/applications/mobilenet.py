@@ -44,7 +44,7 @@ def MobileNet(input_shape=None, alpha=1.0, depth_multiplier=1, dropout=1e-3, inc
     check_weights("MobileNet", weights, include_top, classes)
     input_shape = input_shape_for("MobileNet", input_shape, include_top)
     inputs = image_input(layers, input_tensor, input_shape)
-    rows = tuple(inputs.shape)[1] if input_tensor is not None else input_shape[0]
+    rows = input_shape[0]  # as Keras: from input_shape (not input_tensor), so the name may say None
     x = layers.Conv2D(int(32 * alpha), (3, 3), padding="same", use_bias=False, strides=(2, 2), name="conv1")(inputs)
     x = layers.BatchNormalization(axis=-1, name="conv1_bn")(x)
     x = layers.ReLU(6.0, name="conv1_relu")(x)
