@@ -134,18 +134,23 @@ def zero_weights(model) -> None:
         layer.set_weights([np.zeros_like(np.asarray(w)) for w in layer.get_weights()])
 
 
-_RUNS: dict = {}
+@pytest.fixture(scope="module")
+def cache():
+    """The scripts' namespaces, kept while this module's tests run (the models are large)."""
+    runs: dict = {}
+    yield runs
+    runs.clear()
 
 
 @pytest.fixture
-def runs(tmp_path_factory):
-    """``runs(name)``: the script's namespaces under Keras 3 and chalkgrad (each run once per session)."""
+def runs(cache, tmp_path_factory):
+    """``runs(name)``: the script's namespaces under Keras 3 and chalkgrad (each script runs once)."""
     def get(name):
-        if name not in _RUNS:
+        if name not in cache:
             folder = tmp_path_factory.mktemp(name)
-            _RUNS[name] = (run_script(name, "keras", folder / "keras"),
+            cache[name] = (run_script(name, "keras", folder / "keras"),
                            run_script(name, "chalkgrad.keras", folder / "chalkgrad"), folder)
-        return _RUNS[name]
+        return cache[name]
 
     return get
 
