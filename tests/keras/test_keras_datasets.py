@@ -176,3 +176,17 @@ def test_imdb_refuses_code_in_pickles(tmp_path):
         zf.writestr("x_train.npy", b"\x93NUMPY\x01\x00" + header.getvalue()[8:] + pickle.dumps(print))
     with pytest.raises(DataError, match=r"imdb\.npz.*refused to unpickle the global builtins\.print"):
         imdb.load_data(str(tmp_path / "imdb.npz"))
+
+
+def test_imdb_word_index_matches_keras(tmp_path, monkeypatch):
+    from keras.src.datasets import imdb as keras_imdb
+
+    (tmp_path / "imdb_word_index.json").write_text('{"the": 1, "and": 2, "film": 19}')
+    local_file(monkeypatch, keras_imdb, tmp_path / "imdb_word_index.json")
+    assert imdb.get_word_index(str(tmp_path / "imdb_word_index.json")) == keras_imdb.get_word_index()
+    (tmp_path / "bad.json").write_text('["the", 1]')
+    with pytest.raises(DataError, match=r"bad\.json: expected a JSON object"):
+        imdb.get_word_index(str(tmp_path / "bad.json"))
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "nowhere"))
+    with pytest.raises(DataError, match=r"imdb_word_index\.json not found"):
+        imdb.get_word_index()

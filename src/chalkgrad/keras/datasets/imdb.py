@@ -7,6 +7,7 @@ and 0/1 ``y_train``/``y_test``. The pickles are read with chalkgrad's restricted
 
 from __future__ import annotations
 
+import json
 import zipfile
 
 import numpy as np
@@ -15,7 +16,7 @@ from ...data._unpickle import _RestrictedUnpickler
 from ...errors import DataError
 from ._files import DEFLATE_MAX_RATIO, missing, resolve
 
-__all__ = ["load_data"]
+__all__ = ["load_data", "get_word_index"]
 
 ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/imdb.npz"
 KEYS = ("x_train", "y_train", "x_test", "y_test")
@@ -116,3 +117,26 @@ def load_data(path="imdb.npz", num_words=None, skip_top=0, maxlen=None, seed=113
         arr[:] = part
         as_objects.append(arr)
     return (as_objects[0], np.asarray(y_train)), (as_objects[1], np.asarray(y_test))
+
+
+WORD_INDEX_ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/imdb_word_index.json"
+WORD_INDEX_MAX_BYTES = 64 << 20
+
+
+def get_word_index(path="imdb_word_index.json") -> dict:
+    """The word -> index dictionary of the reviews (``imdb_word_index.json``, in ``~/.keras/datasets``).
+
+    Indices in it are 1-based ranks; ``load_data`` shifts them by ``index_from`` (3 by default).
+    """
+    file = resolve(path)
+    if not file.is_file():
+        raise missing("imdb", f"the file {file.name}", file.parent, WORD_INDEX_ORIGIN)
+    if file.stat().st_size > WORD_INDEX_MAX_BYTES:
+        raise DataError(f"{file}: {file.stat().st_size} bytes is far more than the IMDB word index (about 1.6 MB)")
+    try:
+        index = json.loads(file.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise DataError(f"{file}: not a JSON word index ({e})") from None
+    if not isinstance(index, dict) or not all(isinstance(v, int) for v in index.values()):
+        raise DataError(f"{file}: expected a JSON object mapping words to integer indices")
+    return index
