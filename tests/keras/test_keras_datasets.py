@@ -190,3 +190,15 @@ def test_imdb_word_index_matches_keras(tmp_path, monkeypatch):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "nowhere"))
     with pytest.raises(DataError, match=r"imdb_word_index\.json not found"):
         imdb.get_word_index()
+
+
+def test_npz_header_claiming_a_huge_array_is_refused_before_allocating(tmp_path):
+    import zipfile
+
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "|u1", "fortran_order": False, "shape": (10**12, 28, 28)})
+    with zipfile.ZipFile(tmp_path / "mnist.npz", "w") as zf:
+        zf.writestr("x_train.npy", header.getvalue() + b"\0" * 100)
+    with pytest.raises(DataError, match=r"mnist\.npz: member 'x_train\.npy' declares an array of shape "
+                                        r"\(1000000000000, 28, 28\)"):
+        mnist.load_data(str(tmp_path / "mnist.npz"))

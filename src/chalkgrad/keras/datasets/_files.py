@@ -7,6 +7,7 @@ there, or those at the ``path`` you give, and say which files they expected wher
 
 from __future__ import annotations
 
+import math
 import os
 import zipfile
 from pathlib import Path
@@ -39,6 +40,23 @@ def missing(dataset: str, expected: str, where, origin: str) -> DataError:
                      "(or pass path=...)")
 
 
+def npy_header(f):
+    """``(shape, fortran_order, dtype)`` of the ``.npy`` stream ``f`` (positioned at its start)."""
+    version = np.lib.format.read_magic(f)
+    read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+    return read(f)
+
+
+def _check_npy_header(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> None:
+    """An array may not declare more bytes than its member holds (NumPy allocates what the header says)."""
+    with zf.open(info) as f:
+        shape, _, dtype = npy_header(f)
+    declared = math.prod(shape) * dtype.itemsize
+    if not dtype.hasobject and declared > info.file_size:
+        raise DataError(f"{path}: member {info.filename!r} declares an array of shape {shape} ({declared} bytes) "
+                        f"but holds {info.file_size} bytes; the file is corrupt, nothing was loaded")
+
+
 def read_npz(path: Path, keys: tuple, dataset: str) -> dict:
     """Read the arrays ``keys`` of an ``.npz`` file, checking member sizes against the file size first."""
     size = path.stat().st_size
@@ -49,6 +67,8 @@ def read_npz(path: Path, keys: tuple, dataset: str) -> dict:
                 if info.compress_size > size or info.file_size > size * ratio:
                     raise DataError(f"{path}: member {info.filename!r} declares {info.file_size} bytes but the file "
                                     f"holds {size}; the file is corrupt")
+                if info.filename.endswith(".npy"):
+                    _check_npy_header(zf, info, path)
         with np.load(path, allow_pickle=False) as npz:
             absent = [k for k in keys if k not in npz.files]
             if absent:

@@ -14,7 +14,7 @@ import numpy as np
 
 from ...data._unpickle import _RestrictedUnpickler
 from ...errors import DataError
-from ._files import DEFLATE_MAX_RATIO, missing, resolve
+from ._files import DEFLATE_MAX_RATIO, missing, npy_header, resolve
 
 __all__ = ["load_data", "get_word_index"]
 
@@ -33,10 +33,7 @@ def _read_member(zf: zipfile.ZipFile, key: str, path, size: int) -> np.ndarray:
     if info.file_size > size * ratio:
         raise DataError(f"{path}: member {name!r} declares {info.file_size} bytes, the file holds {size}")
     with zf.open(info) as f:
-        version = np.lib.format.read_magic(f)
-        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
-            np.lib.format.read_array_header_2_0
-        shape, fortran, dtype = read_header(f)
+        shape, fortran, dtype = npy_header(f)
         if dtype.hasobject:
             array = _RestrictedUnpickler(f, f"{path}:{name}").load()
         else:
