@@ -31,16 +31,10 @@ CORPUS = Path(__file__).parent / "corpus"
 SCRIPTS = sorted(p.stem for p in CORPUS.glob("*.py"))
 
 #: scripts that do not run under chalkgrad yet, with the reason (strict: they fail the suite once fixed)
-XFAIL: dict = {
-    "transfer_learning": "a functional model registers its layers as nn modules by name, and Keras' MobileNet is "
-                         "named 'mobilenet_0.50_32': add_module refuses names with '.'",
-}
+XFAIL: dict = {}
 
 #: scripts whose printed totals differ, with the reason (strict)
-OPTIMIZER_PARAMS = ("Keras 3's summary of a trained model counts the optimizer's variables: 'Total params' includes "
-                    "an 'Optimizer params' line; chalkgrad's summary does not print it yet")
-TOTALS_XFAIL = {name: OPTIMIZER_PARAMS for name in ("batchnorm_conv", "batchnorm_dense", "early_stopping",
-                                                    "model_checkpoint")}
+TOTALS_XFAIL: dict = {}
 
 #: scripts whose file round trips are skipped for time (the weights are large; the same layers are
 #: covered by smaller scripts and by tests/keras/test_applications.py)

@@ -96,7 +96,7 @@ class Functional(Model):
         if dup:
             raise ConfigError(f"Model: layer names must be unique in a model, {dup} appear twice")
         for layer in graph.layers:
-            self.add_module(layer.name, layer)
+            self.add_module(layer.name.replace(".", "_"), layer)  # module keys cannot hold '.'
             set_parent(layer, self)
         self._graph_layers = graph.layers
         self.input_shape = self.inputs[0].shape[1:] if len(self.inputs) == 1 else [t.shape[1:] for t in self.inputs]

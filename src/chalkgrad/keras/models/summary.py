@@ -117,6 +117,22 @@ def _itemsize(dtype) -> int:
     return np.dtype(dtype).itemsize
 
 
+def optimizer_param_count(model, trainable: int) -> int | None:
+    """Keras 3's count of optimizer variables once training ran: iteration and learning rate, then one
+    slot per trainable value per moment (Adam 2, RMSprop 1 (+1 momentum, +1 centered), SGD 1 with momentum)."""
+    opt = getattr(model, "optimizer", None)
+    if opt is None or not model.__dict__.get("_optimizer_stepped"):
+        return None
+    group = opt.param_groups[0]
+    name = type(opt).__name__
+    slots = {"SGD": 1 if group.get("momentum") else 0, "Adagrad": 1, "Adadelta": 2, "Adamax": 2, "NAdam": 2,
+             "RMSprop": 1 + bool(group.get("momentum")) + bool(group.get("centered"))}.get(name)
+    if slots is None:
+        slots = 2 + bool(group.get("amsgrad")) if name in ("Adam", "AdamW") else 0
+    scalars = 3 if name == "NAdam" else 2
+    return scalars + slots * trainable
+
+
 def summary_text(model, line_length=None, positions=None, show_trainable=False) -> str:
     from ..layers.base import Layer
     from .functional import Functional
@@ -163,8 +179,13 @@ def summary_text(model, line_length=None, positions=None, show_trainable=False) 
         rows.append(row)
     trainable, t_size = _weights_size(model.trainable_weights)
     frozen, f_size = _weights_size(model.non_trainable_weights)
+    optimizer = optimizer_param_count(model, trainable)
+    o_size = 0 if optimizer is None else 4 * optimizer  # float32 slots, an int32 iteration counter
     lines = [f'Model: "{model.name}"'] + _table(header, rows, widths, align)
-    lines += [f" Total params: {trainable + frozen:,} ({readable_memory_size(t_size + f_size)})",
+    lines += [f" Total params: {trainable + frozen + (optimizer or 0):,} "
+              f"({readable_memory_size(t_size + f_size + o_size)})",
               f" Trainable params: {trainable:,} ({readable_memory_size(t_size)})",
               f" Non-trainable params: {frozen:,} ({readable_memory_size(f_size)})"]
+    if optimizer is not None:
+        lines.append(f" Optimizer params: {optimizer:,} ({readable_memory_size(o_size)})")
     return "\n".join(lines)

@@ -309,6 +309,7 @@ class Model(Layer):
             raise ConfigError(f"compile(): two metrics are named {dup}; give them distinct names")
         self._optimizer_spec = optimizer
         self.optimizer = None
+        self.__dict__["_optimizer_stepped"] = False
         self._compile_config = {
             "optimizer": optimizer if isinstance(optimizer, (str, dict)) else None,
             "loss": loss if isinstance(loss, (str, list)) else None,
@@ -527,6 +528,7 @@ class Model(Layer):
                         opt.zero_grad()
                         loss.backward()
                         opt.step()
+                        self.__dict__["_optimizer_stepped"] = True
                     n = _count(xb)
                     total += value * n
                     count += n
@@ -645,6 +647,7 @@ class Model(Layer):
         self.optimizer.zero_grad()
         loss.backward()
         self.optimizer.step()
+        self.__dict__["_optimizer_stepped"] = True
         return float(loss.data)
 
     # ------------------------------------------------------------------ weights
