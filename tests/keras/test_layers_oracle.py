@@ -195,3 +195,16 @@ def test_default_configs_equal_keras_for_every_registered_layer():
         assert c == k, name
         rebuilt = L.get_layer_class(name).from_config(getattr(L, name)(*args).get_config())
         assert type(rebuilt).__name__ == name
+
+
+def test_batch_normalization_training_step_and_moving_statistics_match_keras():
+    kl, cl = keras.layers.BatchNormalization(momentum=0.8), L.BatchNormalization(momentum=0.8)
+    x = np.random.default_rng(6).standard_normal((8, 3, 3, 4)).astype("float32") * 2 + 1
+    kl.build((None, 3, 3, 4))
+    cl.build((None, 3, 3, 4))
+    cl.train()
+    for _ in range(2):
+        ky, cy = kl(x, training=True), cl(cg.tensor(x))
+    np.testing.assert_allclose(cy.detach().numpy(), _np(ky), rtol=1e-4, atol=1e-5)
+    for a, b in zip(cl.get_weights(), kl.get_weights()):
+        np.testing.assert_allclose(a, np.asarray(b), rtol=1e-5, atol=1e-6)

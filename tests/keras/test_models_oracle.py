@@ -205,3 +205,62 @@ def test_utils_match_keras():
     np.testing.assert_array_equal(ck.utils.to_categorical(y, 5), keras.utils.to_categorical(y, 5))
     with pytest.raises(DataError):
         ck.utils.to_categorical([-1, 2])
+
+
+def test_subclassed_model_trains_and_summarizes_like_keras():
+    def make(k):
+        class Net(k.Model):
+            def __init__(self):
+                super().__init__()
+                self.hidden = k.layers.Dense(8, activation="relu")
+                self.out = k.layers.Dense(2)
+
+            def call(self, x):
+                return self.out(self.hidden(x))
+
+        return Net()
+
+    km, cm = _both(make)
+    x, y = np.ones((16, 3), np.float32), np.ones((16, 2), np.float32)
+    for m in (km, cm):
+        m.compile(optimizer="adam", loss="mse")
+        m.fit(x, y, epochs=1, verbose=0)
+    cm.set_weights(km.get_weights())
+    np.testing.assert_allclose(cm.predict(x), np.asarray(km.predict(x, verbose=0)), rtol=1e-5, atol=1e-6)
+    kt = [line.rstrip() for line in _summary(km, "keras").rstrip("\n").split("\n")]
+    ct = [line.rstrip() for line in _summary(cm, "chalkgrad").split("\n")]
+    assert ct == kt
+
+
+def test_plot_model_draws_the_layer_graph(tmp_path):
+    model = skip(ck)
+    path = ck.utils.plot_model(model, str(tmp_path / "model.dot"), show_shapes=True)
+    text = open(path).read()
+    assert "cls (Dense)" in text and text.count("->") == 8  # one edge per input of each call
+
+
+@pytest.mark.parametrize("name", ["relu", "sigmoid", "tanh", "softmax", "elu", "selu", "gelu", "silu", "softplus",
+                                  "softsign", "hard_sigmoid", "leaky_relu", "relu6", "linear", "exponential"])
+def test_activations_match_keras(name):
+    x = np.linspace(-3, 3, 24, dtype="float32").reshape(4, 6)
+    ours = ck.activations.get(name)(cg.tensor(x)).detach().numpy()
+    np.testing.assert_allclose(ours, np.asarray(keras.ops.convert_to_numpy(keras.activations.get(name)(x))),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_regularizers_and_initializers_follow_keras():
+    w = np.random.default_rng(7).standard_normal((5, 4)).astype("float32")
+    pairs = [(keras.regularizers.get(n), ck.regularizers.get(n)) for n in ("l1", "l2")]
+    pairs.append((keras.regularizers.L1L2(0.01, 0.02), ck.regularizers.L1L2(0.01, 0.02)))
+    for kr, cr in pairs:
+        assert cr.get_config() == kr.get_config()
+        assert float(cr(cg.tensor(w)).item()) == pytest.approx(float(keras.ops.convert_to_numpy(kr(w))), rel=1e-5)
+    for name in ("glorot_uniform", "he_normal", "lecun_uniform", "orthogonal", "random_normal", "zeros", "ones"):
+        assert ck.initializers.get(name).get_config() == keras.initializers.get(name).get_config()
+        assert type(ck.initializers.get(name)).__name__ == type(keras.initializers.get(name)).__name__
+    a = ck.initializers.GlorotUniform(seed=1)((300, 200))
+    limit = np.sqrt(6 / 500)
+    assert np.abs(a).max() <= limit and np.abs(a).max() > 0.99 * limit
+    model = ck.Sequential([ck.Input((5,)), ck.layers.Dense(4, kernel_regularizer=ck.regularizers.L2(0.1))])
+    penalty = float(model._regularization_loss().item())
+    assert penalty == pytest.approx(0.1 * float((model.get_weights()[0] ** 2).sum()), rel=1e-5)

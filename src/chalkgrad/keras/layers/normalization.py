@@ -5,8 +5,8 @@ channels_last data), through ``nn.BatchNorm1d/2d`` on the input with the channel
 to position 1. Keras's momentum m (moving = m·moving + (1 − m)·batch) is PyTorch's 1 − m.
 Weights: gamma, beta (trainable), moving_mean, moving_variance (non-trainable, counted in the
 summary's non-trainable params). With ``trainable=False`` the layer runs in inference mode, as Keras.
-Difference: the moving variance is updated with the unbiased batch variance (PyTorch's rule);
-Keras uses the biased one, so moving variances drift apart by a factor n/(n − 1) per update.
+The moving variance follows Keras (the biased batch variance): nn's update uses the unbiased one
+(PyTorch's rule), so after it the excess (1 − m)·σ²_B/(n − 1) is taken off again.
 """
 
 from __future__ import annotations
@@ -81,10 +81,15 @@ class BatchNormalization(Layer):
         x = inputs.permute(*perm) if moved else inputs
         was = self.bn.training
         self.bn.training = training
+        before = self.bn.running_var.data.copy() if training else None
         try:
             y = self.bn(x)
         finally:
             self.bn.training = was
+        if training:  # Keras updates with the biased batch variance; nn with the unbiased one (n/(n − 1))
+            n = x.numel() // x.shape[1]
+            rv = self.bn.running_var.data
+            rv -= (rv - self.momentum * before) / n
         return y.permute(*[perm.index(i) for i in range(nd)]) if moved else y
 
     def compute_output_shape(self, input_shape):

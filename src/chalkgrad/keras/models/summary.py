@@ -43,8 +43,14 @@ def _fmt_shape(shape) -> str:
 
 def _layer_shape(layer) -> str:
     nodes = layer._inbound_nodes
-    if not nodes:
-        return "?"
+    if not nodes:  # built by data (a subclassed model): the shape from the build input, as Keras
+        if getattr(layer, "_build_shape", None) is None:
+            return "?"
+        try:
+            shape = layer.compute_output_shape(layer._build_shape)
+        except Exception:  # noqa: BLE001 - a summary never fails on one layer's shape
+            return "?"
+        return _fmt_shape(shape if isinstance(shape, list) else tuple(shape))
     out = nodes[-1].output_tensors
     shapes = [t.shape for t in out]
     return _fmt_shape(shapes[0]) if len(shapes) == 1 else _fmt_shape(shapes)

@@ -191,6 +191,17 @@ class Model(Layer):
     def _sublayers(self) -> list:
         return [m for m in self.children() if isinstance(m, Layer)]
 
+    def get_layer(self, name=None, index=None):
+        """The layer called ``name`` (or at position ``index`` of ``model.layers``)."""
+        layers = self.layers
+        if index is not None:
+            return layers[index]
+        for layer in layers:
+            if getattr(layer, "name", None) == name:
+                return layer
+        raise ConfigError(f"{self.name}.get_layer: no layer named {name!r}; layers: "
+                          f"{', '.join(str(getattr(layer, 'name', '?')) for layer in layers)}")
+
     @property
     def layers(self) -> list:
         return self._sublayers()
@@ -231,7 +242,8 @@ class Model(Layer):
         self.input_shape = tuple(shape)
         if self.built:
             return
-        self._dummy_forward((1,) + tuple(1 if s is None else s for s in self.input_shape))
+        batch = self.__dict__.pop("_probe_batch", 1)  # the first batch's size, as Keras builds from it
+        self._dummy_forward((batch,) + tuple(1 if s is None else s for s in self.input_shape))
         self.__dict__["_ran_once"] = True
 
     def _dummy_input(self, shape) -> Tensor:
@@ -248,7 +260,7 @@ class Model(Layer):
         self.eval()
         try:
             with no_grad():
-                Layer.__call__(self, self._dummy_input(shape))
+                nn.Module.__call__(self, self._dummy_input(shape))  # forward only: no build recursion
         finally:
             self.train(was)
 
@@ -258,6 +270,8 @@ class Model(Layer):
                 self.input_shape = tuple(x_shape[1:])
             return
         if x_shape is not None:
+            if not isinstance(x_shape, list):
+                self.__dict__["_probe_batch"] = x_shape[0]
             self.build((None,) + tuple(x_shape[1:]))
             return
         if self.input_shape is not None:
