@@ -1,17 +1,16 @@
-"""``chalkgrad.fit``: the older name of :mod:`chalkgrad.keras` (the same modules and classes).
+"""``chalkgrad.fit``: the older name of :mod:`chalkgrad.keras`, kept as an alias.
 
-``import chalkgrad.fit.callbacks`` and the like give the ``chalkgrad.keras`` modules themselves.
+Importing it gives the ``chalkgrad.keras`` package itself (``chalkgrad.fit is chalkgrad.keras``),
+and ``chalkgrad.fit.callbacks``, ``chalkgrad.fit.layers``... are the ``chalkgrad.keras`` modules;
+``chalkgrad.fit.model`` is ``chalkgrad.keras.models.training``.
 """
 
+import importlib as _importlib
 import sys as _sys
 
-from .. import keras as _keras
-from ..keras import *  # noqa: F401,F403
-from ..keras import __all__  # noqa: F401
-
+_keras = _importlib.import_module("chalkgrad.keras")
 for _name in ("activations", "backend", "callbacks", "history", "initializers", "layers", "losses", "metrics",
               "models", "optimizers", "progress", "registry", "regularizers", "utils"):
-    _sys.modules[f"{__name__}.{_name}"] = getattr(_keras, _name) if hasattr(_keras, _name) else \
-        __import__(f"chalkgrad.keras.{_name}", fromlist=["_"])
-    globals()[_name] = _sys.modules[f"{__name__}.{_name}"]
-_sys.modules[f"{__name__}.model"] = _keras.models.training
+    _sys.modules[f"{__name__}.{_name}"] = _importlib.import_module(f"chalkgrad.keras.{_name}")
+_sys.modules[f"{__name__}.model"] = _importlib.import_module("chalkgrad.keras.models.training")
+_sys.modules[__name__] = _keras
