@@ -13,4 +13,5 @@ for _name in ("activations", "backend", "callbacks", "history", "initializers", 
               "models", "optimizers", "progress", "registry", "regularizers", "utils"):
     _sys.modules[f"{__name__}.{_name}"] = _importlib.import_module(f"chalkgrad.keras.{_name}")
 _sys.modules[f"{__name__}.model"] = _importlib.import_module("chalkgrad.keras.models.training")
+_keras.model = _sys.modules[f"{__name__}.model"]  # ``from chalkgrad.fit import model`` (the older module name)
 _sys.modules[__name__] = _keras
