@@ -264,3 +264,38 @@ def test_regularizers_and_initializers_follow_keras():
     model = ck.Sequential([ck.Input((5,)), ck.layers.Dense(4, kernel_regularizer=ck.regularizers.L2(0.1))])
     penalty = float(model._regularization_loss().item())
     assert penalty == pytest.approx(0.1 * float((model.get_weights()[0] ** 2).sum()), rel=1e-5)
+
+
+@pytest.mark.parametrize("name", ["MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError",
+                                  "MeanSquaredLogarithmicError", "LogCosh", "Poisson", "CosineSimilarity",
+                                  "CategoricalHinge", "Huber", "Hinge", "SquaredHinge", "KLDivergence",
+                                  "BinaryCrossentropy", "CategoricalCrossentropy"])
+def test_losses_match_keras(name):
+    rng = np.random.default_rng(8)
+    y = rng.random((6, 4)).astype("float32")
+    p = (rng.random((6, 4)) * 0.9 + 0.05).astype("float32")
+    if name in ("CategoricalCrossentropy", "CategoricalHinge"):
+        y = np.eye(4, dtype="float32")[rng.integers(0, 4, 6)]
+    if name in ("BinaryCrossentropy", "Hinge", "SquaredHinge"):
+        y = (y > 0.5).astype("float32")
+    w = rng.random(6).astype("float32")
+    for weights in (None, w):
+        ours = getattr(ck.losses, name)()(y, cg.tensor(p), weights).item()
+        theirs = float(keras.ops.convert_to_numpy(getattr(keras.losses, name)()(y, p, sample_weight=weights)))
+        assert ours == pytest.approx(theirs, rel=1e-5, abs=1e-6)
+
+
+def test_one_training_step_equals_keras():
+    def make(k):
+        return k.Sequential([k.Input((4,)), k.layers.Dense(5, activation="tanh"),
+                             k.layers.Dense(3, activation="softmax")])
+
+    km, cm = _both(make)
+    cm.set_weights(km.get_weights())
+    rng = np.random.default_rng(9)
+    x, y = rng.standard_normal((8, 4)).astype("float32"), rng.integers(0, 3, 8)
+    for m, opt in ((km, keras.optimizers.SGD(0.5)), (cm, ck.optimizers.SGD(0.5))):
+        m.compile(optimizer=opt, loss="sparse_categorical_crossentropy")
+        m.fit(x, y, batch_size=8, epochs=3, shuffle=False, verbose=0)
+    for a, b in zip(cm.get_weights(), km.get_weights()):
+        np.testing.assert_allclose(a, np.asarray(b), rtol=1e-4, atol=1e-5)

@@ -143,6 +143,12 @@ def _register_losses():
         ("hinge", L.Hinge, ()),
         ("squared_hinge", L.SquaredHinge, ()),
         ("kl_divergence", L.KLDivergence, ("kld", "kullback_leibler_divergence", "kldivergence")),
+        ("mean_absolute_percentage_error", L.MeanAbsolutePercentageError, ("mape",)),
+        ("mean_squared_logarithmic_error", L.MeanSquaredLogarithmicError, ("msle",)),
+        ("log_cosh", L.LogCosh, ("logcosh",)),
+        ("poisson", L.Poisson, ()),
+        ("cosine_similarity", L.CosineSimilarity, ()),
+        ("categorical_hinge", L.CategoricalHinge, ()),
     ]:
         LOSSES.register(name, cls, aliases)
 
