@@ -299,3 +299,9 @@ def test_one_training_step_equals_keras():
         m.fit(x, y, batch_size=8, epochs=3, shuffle=False, verbose=0)
     for a, b in zip(cm.get_weights(), km.get_weights()):
         np.testing.assert_allclose(a, np.asarray(b), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("builder", [cnn, skip, two_inputs], ids=["cnn", "skip", "two_inputs"])
+def test_model_input_and_output_shapes_are_keras(builder):
+    km, cm = _both(builder)
+    assert cm.input_shape == km.input_shape and cm.output_shape == km.output_shape

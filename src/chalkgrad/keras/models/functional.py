@@ -99,7 +99,7 @@ class Functional(Model):
             self.add_module(layer.name.replace(".", "_"), layer)  # module keys cannot hold '.'
             set_parent(layer, self)
         self._graph_layers = graph.layers
-        self.input_shape = self.inputs[0].shape[1:] if len(self.inputs) == 1 else [t.shape[1:] for t in self.inputs]
+        self._sample_shape = self.inputs[0].shape[1:] if len(self.inputs) == 1 else [t.shape[1:] for t in self.inputs]
         self.built = True
 
     # -- structure ------------------------------------------------------------------

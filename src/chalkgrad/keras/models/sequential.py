@@ -42,17 +42,17 @@ class Sequential(Model):
             if self._count or self._input_layer is not None:
                 raise ConfigError("Sequential: an Input / InputLayer must come first")
             object.__setattr__(self, "_input_layer", layer)
-            self.input_shape = layer.batch_shape[1:]
+            self._sample_shape = layer.batch_shape[1:]
             return
         if self._count == 0 and isinstance(layer, Layer) and layer._declared_input_shape is not None:
-            self.input_shape = tuple(layer._declared_input_shape)
+            self._sample_shape = tuple(layer._declared_input_shape)
         self.add_module(str(self._count), layer)
         if isinstance(layer, Layer):
             set_parent(layer, self)
         self._count += 1
         self.__dict__["_graph_built"] = False
-        if self.input_shape is not None:
-            self.build((None,) + tuple(self.input_shape))
+        if self._sample_shape is not None:
+            self.build((None,) + tuple(self._sample_shape))
 
     def pop(self):
         if not self._count:
@@ -60,8 +60,8 @@ class Sequential(Model):
         self._count -= 1
         layer = self._modules.pop(str(self._count))
         self.__dict__["_graph_built"] = False
-        if self.input_shape is not None and self._count:
-            self.build((None,) + tuple(self.input_shape))
+        if self._sample_shape is not None and self._count:
+            self.build((None,) + tuple(self._sample_shape))
         return layer
 
     @property
@@ -92,18 +92,18 @@ class Sequential(Model):
     def build(self, input_shape=None) -> None:
         """Connect the layers on a symbolic input of ``input_shape`` (batch dim None or included)."""
         if input_shape is None:
-            if self.input_shape is None:
+            if self._sample_shape is None:
                 raise ConfigError(f"{self.name}.build(): give the input shape, e.g. build((None, 784))")
-            input_shape = (None,) + tuple(self.input_shape)
+            input_shape = (None,) + tuple(self._sample_shape)
         shape = tuple(input_shape)
         if not shape or shape[0] is not None:  # one sample's shape (chalkgrad's older build((784,)))
             shape = (None,) + shape
-        self.input_shape = shape[1:]
+        self._sample_shape = shape[1:]
         if self.built:
             return
         if any(not isinstance(m, Layer) for m in self.layers):  # plain nn modules: run a tiny batch
             self.__dict__["_graph_built"] = True
-            self._dummy_forward((1,) + tuple(1 if s is None else s for s in self.input_shape))
+            self._dummy_forward((1,) + tuple(1 if s is None else s for s in self._sample_shape))
             return
         if self._input_layer is None or self._input_layer.batch_shape != shape:
             dtype = "int64" if self.layers and type(self.layers[0]).__name__ == "Embedding" else "float32"
@@ -123,9 +123,6 @@ class Sequential(Model):
         for layer in self.layers:
             shape = layer.compute_output_shape(shape) if isinstance(layer, Layer) else layer.output_shape(shape)
         return shape
-
-    def output_shape(self, input_shape):
-        return self.compute_output_shape(input_shape)
 
     @property
     def output(self):
@@ -192,8 +189,8 @@ class Sequential(Model):
                 item["build_config"] = build
             layers.append(item)
         cfg = {**self._base_config(), "layers": layers}
-        if self.input_shape is not None:
-            cfg["build_input_shape"] = (None, *self.input_shape)
+        if self._sample_shape is not None:
+            cfg["build_input_shape"] = (None, *self._sample_shape)
         return cfg
 
     @classmethod
@@ -212,7 +209,7 @@ class Sequential(Model):
                 layer = deserialize(item)
             else:
                 layer = deserialize(item)
-                if item.get("build_config") and not model.built and model.input_shape is None:
+                if item.get("build_config") and not model.built and model._sample_shape is None:
                     layer.build_from_config(item["build_config"])
             model.add(layer)
         if not model.built and build_shape is not None:

@@ -165,7 +165,7 @@ class Model(Layer):
         self.compiled_metrics: list = []
         self.stop_training = False
         self.history = None
-        self.input_shape = None  # without the batch dimension, once known
+        self._sample_shape = None  # one sample's input shape (no batch dimension), once known
         self._compile_config = None
 
     def call(self, inputs, *args, **kwargs):
@@ -186,6 +186,27 @@ class Model(Layer):
 
     def _keras_built_check(self) -> bool:
         return self.built
+
+    @property
+    def input_shape(self):
+        """Keras's input shape with the batch dimension: (None, 784) (a list for several inputs); None if unknown."""
+        shape = self.__dict__.get("_sample_shape")
+        if shape is None:
+            return None
+        if isinstance(shape, list):
+            return [(None, *s) for s in shape]
+        return (None, *shape)
+
+    @property
+    def output_shape(self):
+        """Keras's ``model.output_shape``: (None, 10) (a list for several outputs). Also callable, as every
+        ``nn.Module``'s static arithmetic: ``model.output_shape((32, 28, 28, 1))``."""
+        outs = getattr(self, "outputs", None)
+        if not outs:
+            return self.compute_output_shape
+        if len(outs) == 1:
+            return _CallableShape(outs[0].shape, self.compute_output_shape)
+        return _CallableShapes([t.shape for t in outs], self.compute_output_shape)
 
     # ------------------------------------------------------------------ layers and building
     def _sublayers(self) -> list:
@@ -239,11 +260,11 @@ class Model(Layer):
         shape = tuple(input_shape)
         if shape and shape[0] is None:
             shape = shape[1:]
-        self.input_shape = tuple(shape)
+        self._sample_shape = tuple(shape)
         if self.built:
             return
         batch = self.__dict__.pop("_probe_batch", 1)  # the first batch's size, as Keras builds from it
-        self._dummy_forward((batch,) + tuple(1 if s is None else s for s in self.input_shape))
+        self._dummy_forward((batch,) + tuple(1 if s is None else s for s in self._sample_shape))
         self.__dict__["_ran_once"] = True
 
     def _dummy_input(self, shape) -> Tensor:
@@ -266,16 +287,16 @@ class Model(Layer):
 
     def _ensure_built(self, x_shape=None, what="this"):
         if self.built:
-            if self.input_shape is None and x_shape is not None and not isinstance(x_shape, list):
-                self.input_shape = tuple(x_shape[1:])
+            if self._sample_shape is None and x_shape is not None and not isinstance(x_shape, list):
+                self._sample_shape = tuple(x_shape[1:])
             return
         if x_shape is not None:
             if not isinstance(x_shape, list):
                 self.__dict__["_probe_batch"] = x_shape[0]
             self.build((None,) + tuple(x_shape[1:]))
             return
-        if self.input_shape is not None:
-            self.build((None,) + tuple(self.input_shape))
+        if self._sample_shape is not None:
+            self.build((None,) + tuple(self._sample_shape))
             return
         raise ConfigError(f"{self.name}: the model is not built, so {what} is not possible yet; call "
                           "model.build(input_shape), start with Input(shape=...) or give the first layer "
@@ -764,10 +785,31 @@ class Model(Layer):
             self.build(input_shape)
         self._ensure_built(what="summary()")
         if detailed:
-            text = str(nn.summary(self, (1,) + tuple(self.input_shape), depth=2))
+            text = str(nn.summary(self, (1,) + tuple(self._sample_shape), depth=2))
         else:
             text = summary_text(self, line_length=line_length, positions=positions, show_trainable=show_trainable)
         (print_fn or print)(text)
+
+
+class _CallableShape(tuple):
+    """A shape tuple that can also be called with an input shape (Keras property and nn method at once)."""
+
+    def __new__(cls, shape, fn):
+        obj = super().__new__(cls, shape)
+        obj._fn = fn
+        return obj
+
+    def __call__(self, input_shape):
+        return self._fn(tuple(input_shape))
+
+
+class _CallableShapes(list):
+    def __init__(self, shapes, fn) -> None:
+        super().__init__(tuple(s) for s in shapes)
+        self._fn = fn
+
+    def __call__(self, input_shape):
+        return self._fn(input_shape)
 
 
 def _first(y, probs):
