@@ -17,8 +17,9 @@ Adamax     Adamax               0.001, beta_1 0.9, beta_2 0.999, epsilon 1e-7
 Nadam      NAdam                0.001, beta_1 0.9, beta_2 0.999, epsilon 1e-7
 =========  ===================  ==================================================================
 
-Update rules are chalkgrad's (PyTorch's); Keras differs in small details (e.g. where RMSprop
-adds epsilon), so trajectories agree closely but not bit for bit.
+Update rules are chalkgrad's (PyTorch's). Adam and AdamW follow Keras's placement of epsilon
+(ε/√(1 − β₂ᵗ) per step); RMSprop adds ε to √v (Keras: inside the root) and Nadam uses PyTorch's
+momentum schedule, so those two agree with Keras closely but not exactly.
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ class Optimizer:
             if schedule is not None:
                 for group in opt.param_groups:
                     group["lr"] = float(schedule(owner.iterations))
+            owner._before_step(opt)
             out = step(*args, **kwargs)
             owner.iterations += 1
             return out
@@ -76,6 +78,9 @@ class Optimizer:
         opt.keras_optimizer = self
         self.built_optimizer = opt
         return opt
+
+    def _before_step(self, opt) -> None:
+        """Adjust the chalkgrad optimizer before update number ``iterations + 1`` (default: nothing)."""
 
     def get_config(self) -> dict:
         lr = self.learning_rate
@@ -113,7 +118,14 @@ class _AdamLike(Optimizer):
 
 
 class Adam(_AdamLike):
+    """Keras adds ε to √v before the bias correction: ε_torch = ε/√(1 − β₂ᵗ) gives the same update."""
+
     _cls = "Adam"
+
+    def _before_step(self, opt) -> None:
+        t = self.iterations + 1
+        for group in opt.param_groups:
+            group["eps"] = self.epsilon / (1.0 - self.beta_2 ** t) ** 0.5
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, **kwargs):
         super().__init__(learning_rate, beta_1, beta_2, epsilon, **kwargs)
