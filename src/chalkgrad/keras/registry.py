@@ -305,12 +305,15 @@ def get_optimizer(spec, params):
     """Build an optimizer for ``params`` from a name, a dict ``{'name': 'adam', 'lr': 1e-3, ...}``,
     a factory ``f(params) -> Optimizer`` or an existing Optimizer (returned as is)."""
     from ..optim import Optimizer
+    from .optimizers import _NAMES as KERAS_NAMES
     from .optimizers import Optimizer as KerasOptimizer
 
     if isinstance(spec, Optimizer):
         return spec
     if isinstance(spec, KerasOptimizer):
         return spec.build_for(params)
+    if isinstance(spec, str) and spec.lower() in KERAS_NAMES:  # 'adam': keras.optimizers.Adam() with its defaults
+        return KERAS_NAMES[spec.lower()]().build_for(params)
     kwargs = {}
     if isinstance(spec, dict):
         kwargs = dict(spec)

@@ -123,9 +123,9 @@ class Adam(_AdamLike):
     _cls = "Adam"
 
     def _before_step(self, opt) -> None:
-        t = self.iterations + 1
-        for group in opt.param_groups:
-            group["eps"] = self.epsilon / (1.0 - self.beta_2 ** t) ** 0.5
+        for group in opt.param_groups:  # t from the optimizer's own state, so a reloaded state resumes exactly
+            done = max((opt.state.get(p, {}).get("step", 0) for p in group["params"]), default=0)
+            group["eps"] = self.epsilon / (1.0 - self.beta_2 ** (done + 1)) ** 0.5
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, **kwargs):
         super().__init__(learning_rate, beta_1, beta_2, epsilon, **kwargs)
