@@ -84,7 +84,7 @@ def __getattr__(name):
     if name in _LAZY_SUBPACKAGES:
         import importlib
 
-        module = importlib.import_module(".fit" if name == "keras" else f".{name}", __name__)
+        module = importlib.import_module(f".{name}", __name__)
         globals()[name] = module
         return module
     raise AttributeLookupError(f"module 'chalkgrad' has no attribute {name!r}")

@@ -16,7 +16,7 @@ test accuracy and the confusion matrix. The output folder (default
   The weights are the tensors ``model.<key>``, the optimizer state ``optimizer.state.<index>.<name>``
   (``safetensors.torch.load_file`` opens it); epoch, random state and configuration are JSON in the
   file's metadata (see :mod:`chalkgrad.serialization`);
-* ``model.safetensors``: the Keras-style model (``chalkgrad.fit.load_model``);
+* ``model.safetensors``: the Keras-style model (``chalkgrad.keras.load_model``);
 * ``history.png`` (if matplotlib is installed) and ``history.csv``.
 
 ``--resume RUN_DIR`` (or the checkpoint file) continues an interrupted run exactly where its
@@ -142,7 +142,8 @@ def _resume_state(config: TrainConfig):
 
 
 def load_dataset(name: str, data_root=None, flatten: bool = True):
-    """(x_train, y_train, x_test, y_test, class_names) as NumPy arrays; x float32 in [0, 1], channels-first."""
+    """(x_train, y_train, x_test, y_test, class_names) as NumPy arrays; x float32 in [0, 1], images channels-last
+    (N, H, W, C), as chalkgrad.keras's layers take them."""
     from . import data
 
     if name == "digits":
@@ -151,7 +152,11 @@ def load_dataset(name: str, data_root=None, flatten: bool = True):
         except ChalkgradError as e:
             raise TrainError(f"{e} (pip install 'chalkgrad[datasets]')") from None
         train, test = data.train_test_split(ds, test_fraction=0.2, seed=0, stratify=True)
-        return (train.tensors[0].numpy(), train.tensors[1].numpy(), test.tensors[0].numpy(),
+
+        def last(x):  # digits are (N, 1, 8, 8): channels-first -> channels-last
+            return np.ascontiguousarray(x.transpose(0, 2, 3, 1)) if x.ndim == 4 else x
+
+        return (last(train.tensors[0].numpy()), train.tensors[1].numpy(), last(test.tensors[0].numpy()),
                 test.tensors[1].numpy(), [str(i) for i in range(10)])
     if name not in DATASETS:
         raise TrainError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
@@ -168,7 +173,7 @@ def load_dataset(name: str, data_root=None, flatten: bool = True):
 
     def arrays(ds):
         x = np.asarray(ds.data, dtype=np.float32) / 255.0
-        x = x.transpose(0, 3, 1, 2) if x.ndim == 4 else x[:, None]  # (N, C, H, W)
+        x = x if x.ndim == 4 else x[..., None]  # (N, H, W, C)
         if flatten:
             x = x.reshape(len(x), -1)
         return np.ascontiguousarray(x), np.asarray(ds.targets, dtype=np.int64)
@@ -193,7 +198,8 @@ def validation_split(x: np.ndarray, y: np.ndarray, fraction: float = VALIDATION_
 def build_model(kind: str, input_shape: tuple, num_classes: int):
     """The networks: 'mlp' (Dense 128-64, ReLU, dropout 0.2) or 'cnn' (conv 16 + conv 32, 3x3 'same', ReLU, 2x2
     max pool, dropout 0.25, Dense 64), both ending in Dense(num_classes, softmax)."""
-    from .fit import Conv2D, Dense, Dropout, Flatten, Input, MaxPooling2D, Sequential
+    from .keras.layers import Conv2D, Dense, Dropout, Flatten, Input, MaxPooling2D
+    from .keras.models import Sequential
 
     if kind == "mlp":
         return Sequential([Input(input_shape), Flatten(), Dense(128, activation="relu"), Dropout(0.2),
@@ -204,7 +210,7 @@ def build_model(kind: str, input_shape: tuple, num_classes: int):
         if not hasattr(nn, "Conv2d") or not hasattr(nn, "MaxPool2d"):
             raise TrainError("--model cnn needs chalkgrad.nn.Conv2d and MaxPool2d, which this chalkgrad lacks")
         if len(input_shape) != 3:
-            raise TrainError(f"--model cnn needs image inputs (C, H, W), got {input_shape}")
+            raise TrainError(f"--model cnn needs image inputs (H, W, C), got {input_shape}")
         return Sequential([Input(input_shape), Conv2D(16, 3, padding="same", activation="relu"),
                            Conv2D(32, 3, padding="same", activation="relu"), MaxPooling2D(2), Flatten(), Dropout(0.25),
                            Dense(64, activation="relu"), Dense(num_classes, activation="softmax")], name="cnn")
@@ -248,8 +254,8 @@ def run(config: TrainConfig, print_fn=print) -> dict:
     """Train as ``config`` says; returns a dict with test_accuracy, confusion_matrix, paths, epochs_completed."""
     from . import default_generator, manual_seed
     from .errors import ConfigError
-    from .fit import CSVLogger, LambdaCallback, LearningRateScheduler, metrics, plot_history
-    from .fit.registry import OPTIMIZERS
+    from .keras import CSVLogger, LambdaCallback, LearningRateScheduler, metrics, plot_history
+    from .keras.registry import OPTIMIZERS
     from .serialization import save
 
     ck = None

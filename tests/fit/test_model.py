@@ -60,13 +60,14 @@ def test_layers_build_lazily_and_count_parameters_like_keras():
 
 def test_summary_table(capsys):
     model = Sequential([Input((8,)), Dense(4, activation="relu", name="hidden"), Dense(2, name="out")])
-    text = model.summary()
-    printed = capsys.readouterr().out
-    assert "hidden (Dense)" in text and "(None, 4)" in text and "Total params: 46" in printed
+    assert model.summary() is None  # printed once, as Keras 3 (a notebook shows it once)
+    text = capsys.readouterr().out
+    assert "hidden (Dense)" in text and "(None, 4)" in text and "Total params: 46 (184.00 B)" in text
     lazy = Sequential([Dense(3)])
     with pytest.raises(ConfigError, match="not built"):
         lazy.summary()
-    assert "Total params: 15" in lazy.summary(input_shape=(4,), print_fn=lambda s: None)
+    lazy.summary(input_shape=(4,), print_fn=lambda s: None)
+    assert lazy.count_params() == 15
 
 
 def test_model_wraps_any_module_and_fuses_softmax():

@@ -143,6 +143,12 @@ def _register_losses():
         ("hinge", L.Hinge, ()),
         ("squared_hinge", L.SquaredHinge, ()),
         ("kl_divergence", L.KLDivergence, ("kld", "kullback_leibler_divergence", "kldivergence")),
+        ("mean_absolute_percentage_error", L.MeanAbsolutePercentageError, ("mape",)),
+        ("mean_squared_logarithmic_error", L.MeanSquaredLogarithmicError, ("msle",)),
+        ("log_cosh", L.LogCosh, ("logcosh",)),
+        ("poisson", L.Poisson, ()),
+        ("cosine_similarity", L.CosineSimilarity, ()),
+        ("categorical_hinge", L.CategoricalHinge, ()),
     ]:
         LOSSES.register(name, cls, aliases)
 
@@ -299,9 +305,15 @@ def get_optimizer(spec, params):
     """Build an optimizer for ``params`` from a name, a dict ``{'name': 'adam', 'lr': 1e-3, ...}``,
     a factory ``f(params) -> Optimizer`` or an existing Optimizer (returned as is)."""
     from ..optim import Optimizer
+    from .optimizers import _NAMES as KERAS_NAMES
+    from .optimizers import Optimizer as KerasOptimizer
 
     if isinstance(spec, Optimizer):
         return spec
+    if isinstance(spec, KerasOptimizer):
+        return spec.build_for(params)
+    if isinstance(spec, str) and spec.lower() in KERAS_NAMES:  # 'adam': keras.optimizers.Adam() with its defaults
+        return KERAS_NAMES[spec.lower()]().build_for(params)
     kwargs = {}
     if isinstance(spec, dict):
         kwargs = dict(spec)

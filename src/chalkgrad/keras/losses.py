@@ -39,6 +39,11 @@ from ..tensor import Tensor
 __all__ = [
     "Loss", "MeanSquaredError", "MeanAbsoluteError", "Huber", "BinaryCrossentropy", "CategoricalCrossentropy",
     "SparseCategoricalCrossentropy", "Hinge", "SquaredHinge", "KLDivergence", "EPSILON",
+    "MeanAbsolutePercentageError", "MeanSquaredLogarithmicError", "LogCosh", "Poisson", "CosineSimilarity",
+    "CategoricalHinge", "mean_squared_error", "mse", "mean_absolute_error", "mae", "mean_absolute_percentage_error",
+    "mape", "mean_squared_logarithmic_error", "msle", "binary_crossentropy", "categorical_crossentropy",
+    "sparse_categorical_crossentropy", "hinge", "squared_hinge", "categorical_hinge", "kl_divergence", "kld",
+    "log_cosh", "poisson",
 ]
 
 EPSILON = 1e-7  # Keras's backend epsilon for clipping probabilities
@@ -228,3 +233,105 @@ class KLDivergence(Loss):
         return (y * (y.log() - p.log())).sum(-1)
 
     per_sample_logits = per_sample
+
+
+# ---------------------------------------------------------------------------- regression / similarity losses
+class MeanAbsolutePercentageError(Loss):
+    """ℓ = 100·mean_j |y − ŷ| / max(|y|, ε)."""
+
+    name = "mean_absolute_percentage_error"
+
+    def per_sample(self, y_true, y_pred):
+        y = _match(_tensor(y_true, y_pred), y_pred)
+        return _last_mean((y - y_pred).abs() / clamp(y.abs(), EPSILON, None)) * 100.0
+
+    per_sample_logits = per_sample
+
+
+class MeanSquaredLogarithmicError(Loss):
+    """ℓ = mean_j (log(max(ŷ, ε) + 1) − log(max(y, ε) + 1))²."""
+
+    name = "mean_squared_logarithmic_error"
+
+    def per_sample(self, y_true, y_pred):
+        y = _match(_tensor(y_true, y_pred), y_pred)
+        d = (clamp(y_pred, EPSILON, None) + 1.0).log() - (clamp(y, EPSILON, None) + 1.0).log()
+        return _last_mean(d * d)
+
+    per_sample_logits = per_sample
+
+
+class LogCosh(Loss):
+    """ℓ = mean_j log cosh(ŷ − y), computed as d + softplus(−2d) − log 2."""
+
+    name = "log_cosh"
+
+    def per_sample(self, y_true, y_pred):
+        d = y_pred - _match(_tensor(y_true, y_pred), y_pred)
+        return _last_mean(d + F.softplus(d * -2.0) - float(np.log(2.0)))
+
+    per_sample_logits = per_sample
+
+
+class Poisson(Loss):
+    """ℓ = mean_j ŷ − y·log(ŷ + ε)."""
+
+    name = "poisson"
+
+    def per_sample(self, y_true, y_pred):
+        y = _match(_tensor(y_true, y_pred), y_pred)
+        return _last_mean(y_pred - y * (y_pred + EPSILON).log())
+
+    per_sample_logits = per_sample
+
+
+class CosineSimilarity(Loss):
+    """ℓ = −Σ_j ŷ_j·y_j / (‖y‖·‖ŷ‖) over the last axis (−1: same direction)."""
+
+    name = "cosine_similarity"
+
+    def per_sample(self, y_true, y_pred):
+        y = _match(_tensor(y_true, y_pred), y_pred)
+
+        def unit(t):
+            return t / clamp((t * t).sum(-1, keepdim=True), 1e-12, None).sqrt()
+
+        s = -(unit(y) * unit(y_pred)).sum(-1)
+        return s.reshape(s.shape[0], -1).mean(1) if s.ndim > 1 else s
+
+    per_sample_logits = per_sample
+
+
+class CategoricalHinge(Loss):
+    """ℓ = max(0, max_j (1 − y_j)·ŷ_j − Σ_j y_j·ŷ_j + 1), y one-hot."""
+
+    name = "categorical_hinge"
+
+    def per_sample(self, y_true, y_pred):
+        y = _match(_tensor(y_true, y_pred), y_pred)
+        pos = (y * y_pred).sum(-1)
+        neg = ((1.0 - y) * y_pred).amax(-1)
+        return clamp(neg - pos + 1.0, 0.0, None)
+
+    per_sample_logits = per_sample
+
+
+def _function(cls):
+    def loss(y_true, y_pred):
+        """Per-sample values of the loss (Keras's functional form)."""
+        return cls().per_sample(y_true, _tensor(y_pred))
+
+    loss.__name__ = cls.name
+    return loss
+
+
+mean_squared_error = mse = _function(MeanSquaredError)
+mean_absolute_error = mae = _function(MeanAbsoluteError)
+mean_absolute_percentage_error = mape = _function(MeanAbsolutePercentageError)
+mean_squared_logarithmic_error = msle = _function(MeanSquaredLogarithmicError)
+binary_crossentropy = _function(BinaryCrossentropy)
+categorical_crossentropy = _function(CategoricalCrossentropy)
+sparse_categorical_crossentropy = _function(SparseCategoricalCrossentropy)
+hinge, squared_hinge, categorical_hinge = _function(Hinge), _function(SquaredHinge), _function(CategoricalHinge)
+kl_divergence = kld = _function(KLDivergence)
+log_cosh, poisson = _function(LogCosh), _function(Poisson)

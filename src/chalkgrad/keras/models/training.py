@@ -36,17 +36,18 @@ from collections import OrderedDict
 
 import numpy as np
 
-from .. import nn
-from ..autograd import no_grad
-from ..errors import CheckpointError, ConfigError, NumericalError, ShapeError
-from ..random import get_generator
-from ..tensor import Tensor
-from . import callbacks as cbks
-from .layers import InputLayer, Layer
-from .progress import ProgbarLogger, format_logs
-from .registry import LAYERS, get_loss, get_metric, get_optimizer
+from ... import nn
+from ...autograd import no_grad
+from ...errors import CheckpointError, ConfigError, DataError, NumericalError, ShapeError
+from ...random import get_generator
+from ...tensor import Tensor
+from .. import callbacks as cbks
+from ..backend import auto_name
+from ..layers.base import Layer
+from ..progress import ProgbarLogger, format_logs
+from ..registry import get_loss, get_metric, get_optimizer
 
-__all__ = ["Model", "Sequential", "load_model"]
+__all__ = ["Model", "load_model"]
 
 _MODEL_KIND = "keras-model"
 
@@ -54,6 +55,10 @@ _MODEL_KIND = "keras-model"
 def _np(x):
     if x is None:
         return None
+    if isinstance(x, (list, tuple)) and x and not np.isscalar(x[0]) and hasattr(x[0], "__len__"):
+        return [_np(a) for a in x]
+    if isinstance(x, dict):
+        return [_np(a) for a in x.values()]
     if isinstance(x, Tensor):
         return x.data
     if hasattr(x, "detach") and hasattr(x, "numpy"):
@@ -61,15 +66,27 @@ def _np(x):
     return np.asarray(x)
 
 
+def _count(a) -> int:
+    return _count(a[0]) if isinstance(a, list) else len(a)
+
+
+def _take(a, index):
+    """Rows ``index`` of an array or of each array of a list (multi-input / multi-output data)."""
+    if a is None:
+        return None
+    return [x[index] for x in a] if isinstance(a, list) else a[index]
+
+
 class _ArrayData:
-    """In-memory arrays split into batches (optionally shuffled each epoch)."""
+    """In-memory arrays (or lists of arrays, one per model input/output) split into batches."""
 
     def __init__(self, x, y, w=None) -> None:
         self.x, self.y, self.w = x, y, w
-        n = len(x)
-        for name, a in (("y", y), ("sample_weight", w)):
-            if a is not None and len(a) != n:
-                raise ShapeError(f"fit: x has {n} samples but {name} has {len(a)}")
+        n = _count(x)
+        for name, a in (("x", x), ("y", y), ("sample_weight", w)):
+            for part in (a if isinstance(a, list) else [a]):
+                if part is not None and len(part) != n:
+                    raise ShapeError(f"fit: x has {n} samples but {name} has an array of {len(part)}")
         self.n = n
 
     def steps(self, batch_size):
@@ -79,11 +96,8 @@ class _ArrayData:
         idx = rng.permutation(self.n) if shuffle else None
         for start in range(0, self.n, batch_size):
             sl = slice(start, start + batch_size)
-            if idx is None:
-                yield (self.x[sl], None if self.y is None else self.y[sl], None if self.w is None else self.w[sl])
-            else:
-                b = idx[sl]
-                yield (self.x[b], None if self.y is None else self.y[b], None if self.w is None else self.w[b])
+            b = sl if idx is None else idx[sl]
+            yield _take(self.x, b), _take(self.y, b), _take(self.w, b)
 
 
 class _IterData:
@@ -119,35 +133,100 @@ def _dataset_arrays(x):
     return None
 
 
-class Model(nn.Module):
-    """A trainable model with Keras's compile/fit/evaluate/predict around a module.
+class Model(Layer):
+    """A trainable model with Keras's compile/fit/evaluate/predict.
 
-    ``Model(module)`` wraps any ``nn.Module``; subclasses may instead define ``forward``.
+    ``keras.Model(inputs, outputs)`` makes a functional model (:class:`Functional`);
+    ``Model(module)`` wraps any ``nn.Module``; subclasses may define ``call`` (Keras) or ``forward``.
     """
 
-    def __init__(self, module: nn.Module | None = None, name: str | None = None) -> None:
-        super().__init__()
+    _is_model = True
+
+    def __new__(cls, *args, **kwargs):
+        functional = ("inputs" in kwargs and "outputs" in kwargs) or (
+            len(args) >= 2 and not isinstance(args[0], nn.Module)) or (
+            len(args) == 1 and "outputs" in kwargs)
+        if cls is Model and functional:
+            from .functional import Functional
+
+            return super().__new__(Functional)
+        return super().__new__(cls)
+
+    def __init__(self, module: nn.Module | None = None, name: str | None = None, trainable: bool = True,
+                 **kwargs) -> None:
+        Layer.__init__(self, name=name or auto_name(type(self).__name__), trainable=trainable, **kwargs)
         if module is not None:
             if not isinstance(module, nn.Module):
                 raise ConfigError(f"Model(module): expected an nn.Module, got {type(module).__name__}")
             self.module = module
-        self.name = name or type(self).__name__.lower()
         self.optimizer = None
         self._optimizer_spec = None
         self.loss = None
         self.compiled_metrics: list = []
         self.stop_training = False
         self.history = None
-        self.input_shape = None  # without the batch dimension, once known
+        self._sample_shape = None  # one sample's input shape (no batch dimension), once known
         self._compile_config = None
 
-    def forward(self, x):
+    def call(self, inputs, *args, **kwargs):
         module = self._modules.get("module")
         if module is None:
-            raise NotImplementedError(f"{type(self).__name__}: pass a module to Model(...) or define forward()")
-        return module(x)
+            raise NotImplementedError(f"{type(self).__name__}: pass a module to Model(...) or define call()")
+        return module(inputs)
+
+    def __call__(self, *args, **kwargs):
+        if args and not isinstance(args[0], (list, tuple)) and not hasattr(args[0], "shape"):
+            args = (np.asarray(args[0]),) + args[1:]
+        if args and not self._keras_built_check():
+            from ..layers.base import is_symbolic
+
+            if not is_symbolic(args[0]):
+                self._ensure_built(_shape(args[0]))
+        return Layer.__call__(self, *args, **kwargs)
+
+    def _keras_built_check(self) -> bool:
+        return self.built
+
+    @property
+    def input_shape(self):
+        """Keras's input shape with the batch dimension: (None, 784) (a list for several inputs); None if unknown."""
+        shape = self.__dict__.get("_sample_shape")
+        if shape is None:
+            return None
+        if isinstance(shape, list):
+            return [(None, *s) for s in shape]
+        return (None, *shape)
+
+    @property
+    def output_shape(self):
+        """Keras's ``model.output_shape``: (None, 10) (a list for several outputs). Also callable, as every
+        ``nn.Module``'s static arithmetic: ``model.output_shape((32, 28, 28, 1))``."""
+        outs = getattr(self, "outputs", None)
+        if not outs:
+            return self.compute_output_shape
+        if len(outs) == 1:
+            return _CallableShape(outs[0].shape, self.compute_output_shape)
+        return _CallableShapes([t.shape for t in outs], self.compute_output_shape)
 
     # ------------------------------------------------------------------ layers and building
+    def _sublayers(self) -> list:
+        return [m for m in self.children() if isinstance(m, Layer)]
+
+    def get_layer(self, name=None, index=None):
+        """The layer called ``name`` (or at position ``index`` of ``model.layers``)."""
+        layers = self.layers
+        if index is not None:
+            return layers[index]
+        for layer in layers:
+            if getattr(layer, "name", None) == name:
+                return layer
+        raise ConfigError(f"{self.name}.get_layer: no layer named {name!r}; layers: "
+                          f"{', '.join(str(getattr(layer, 'name', '?')) for layer in layers)}")
+
+    @property
+    def layers(self) -> list:
+        return self._sublayers()
+
     def _layer_list(self):
         """The modules applied one after another (for Sequential, or Model(nn.Sequential))."""
         module = self._modules.get("module")
@@ -157,10 +236,15 @@ class Model(nn.Module):
 
     @property
     def built(self) -> bool:
-        for m in self.modules():
-            if isinstance(m, Layer) and not m.built:
-                return False
-        return True
+        if self.__dict__.get("_built_flag"):
+            return True
+        layers = [m for m in self.modules() if isinstance(m, Layer) and m is not self and not isinstance(m, Model)]
+        return all(m.built for m in layers) and bool(self.__dict__.get("_ran_once") or layers
+                                                     or self._modules.get("module") is not None)
+
+    @built.setter
+    def built(self, value) -> None:
+        self.__dict__["_built_flag"] = bool(value)
 
     def _param_dtype(self):
         for p in self.parameters():
@@ -168,24 +252,27 @@ class Model(nn.Module):
         return np.dtype(np.float32)
 
     def build(self, input_shape) -> None:
-        """Create every lazy layer's parameters for inputs of ``input_shape`` (batch dim included or not).
+        """Create every layer's weights for inputs of ``input_shape`` (a leading None is the batch dimension).
 
-        A shape without the batch dimension is accepted when it is one shorter than the data's;
-        here the rule is: a leading ``None`` is the batch dimension, otherwise the batch is added.
+        Without a leading None the shape is taken as one sample's (Keras's ``build((None, 784))``
+        and chalkgrad's older ``build((784,))`` both work).
         """
         shape = tuple(input_shape)
         if shape and shape[0] is None:
             shape = shape[1:]
-        self.input_shape = tuple(int(s) for s in shape)
+        self._sample_shape = tuple(shape)
         if self.built:
             return
-        self._dummy_forward((1,) + self.input_shape)
+        batch = self.__dict__.pop("_probe_batch", 1)  # the first batch's size, as Keras builds from it
+        self._dummy_forward((batch,) + tuple(1 if s is None else s for s in self._sample_shape))
+        self.__dict__["_ran_once"] = True
 
     def _dummy_input(self, shape) -> Tensor:
         """Zeros of ``shape``: int64 when the first layer takes integer ids (Embedding), else the weights' dtype."""
-        layers = [m for m in (self._layer_list() or []) if not isinstance(m, InputLayer)]
-        integer = bool(layers) and (getattr(layers[0], "expects_integer_input", False)
-                                    or isinstance(layers[0], getattr(nn, "Embedding", ())))
+        from ..layers.core import Embedding
+
+        layers = self._layer_list() or []
+        integer = bool(layers) and isinstance(layers[0], (Embedding, getattr(nn, "Embedding", ())))
         return Tensor(np.zeros(shape, dtype=np.int64 if integer else self._param_dtype()))
 
     def _dummy_forward(self, shape):
@@ -194,24 +281,37 @@ class Model(nn.Module):
         self.eval()
         try:
             with no_grad():
-                self(self._dummy_input(shape))
+                nn.Module.__call__(self, self._dummy_input(shape))  # forward only: no build recursion
         finally:
             self.train(was)
 
     def _ensure_built(self, x_shape=None, what="this"):
         if self.built:
-            if self.input_shape is None and x_shape is not None:
-                self.input_shape = tuple(x_shape[1:])
+            if self._sample_shape is None and x_shape is not None and not isinstance(x_shape, list):
+                self._sample_shape = tuple(x_shape[1:])
             return
         if x_shape is not None:
-            self.build(tuple(x_shape[1:]))
+            if not isinstance(x_shape, list):
+                self.__dict__["_probe_batch"] = x_shape[0]
+            self.build((None,) + tuple(x_shape[1:]))
             return
-        if self.input_shape is not None:
-            self.build(self.input_shape)
+        if self._sample_shape is not None:
+            self.build((None,) + tuple(self._sample_shape))
             return
         raise ConfigError(f"{self.name}: the model is not built, so {what} is not possible yet; call "
                           "model.build(input_shape), start with Input(shape=...) or give the first layer "
                           "input_shape=..., or run fit/predict once")
+
+    def _regularization_loss(self):
+        """Σ of the layers' kernel/bias regularizer penalties (None when there are none)."""
+        total = None
+        for m in self.modules():
+            fn = getattr(m, "regularization_losses", None)
+            if fn is None:
+                continue
+            for term in fn():
+                total = term if total is None else total + term
+        return total
 
     # ------------------------------------------------------------------ compile
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None, weighted_metrics=None,
@@ -222,25 +322,32 @@ class Model(nn.Module):
         built (now if it already is).
         """
         if loss_weights is not None or weighted_metrics:
-            raise ConfigError("compile(): loss_weights and weighted_metrics are for multi-output models, which "
-                              "chalkgrad.fit does not support")
+            raise ConfigError("compile(): loss_weights and weighted_metrics are not supported by chalkgrad.keras")
         if kwargs:
             raise ConfigError(f"compile(): unexpected arguments {sorted(kwargs)}")
-        self.loss = get_loss(loss)
+        if isinstance(loss, dict):
+            names = [t._keras_history[0].name for t in getattr(self, "outputs", [])]
+            missing = [n for n in names if n not in loss]
+            if missing:
+                raise ConfigError(f"compile(): loss dict has no entry for the outputs {missing}; keys: {sorted(loss)}")
+            loss = [loss[n] for n in names]
+        self.loss = [get_loss(item) for item in loss] if isinstance(loss, (list, tuple)) else get_loss(loss)
         if metrics is None:
             metrics = []
         if isinstance(metrics, (str,)) or not isinstance(metrics, (list, tuple)):
             metrics = [metrics]
-        self.compiled_metrics = [get_metric(m, self.loss) for m in metrics]
+        self.compiled_metrics = [get_metric(m, self.loss[0] if isinstance(self.loss, list) else self.loss)
+                                 for m in metrics]
         names = [m.name for m in self.compiled_metrics]
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
             raise ConfigError(f"compile(): two metrics are named {dup}; give them distinct names")
         self._optimizer_spec = optimizer
         self.optimizer = None
+        self.__dict__["_optimizer_stepped"] = False
         self._compile_config = {
             "optimizer": optimizer if isinstance(optimizer, (str, dict)) else None,
-            "loss": loss if isinstance(loss, str) else None,
+            "loss": loss if isinstance(loss, (str, list)) else None,
             "metrics": [m for m in metrics if isinstance(m, str)],
         }
         if any(True for _ in self.parameters()) and self.built:
@@ -265,6 +372,8 @@ class Model(nn.Module):
 
     def _fused(self) -> bool:
         """True when the last layer's activation is absorbed into the loss (computed from logits)."""
+        if len(getattr(self, "outputs", None) or [None]) > 1 or isinstance(self.loss, list):
+            return False
         if self.loss is None or getattr(self.loss, "from_logits", False):
             return False
         want = getattr(self.loss, "fusable_activation", None)
@@ -281,14 +390,20 @@ class Model(nn.Module):
         """(output the loss takes, whether it is logits of the fused final activation)."""
         if not self._fused():
             return self(x), False
+        return self._forward_logits(x), True
+
+    def _forward_logits(self, x):
+        """Forward pass with the last layer's final activation left out."""
         layers = self._layer_list()
         for m in layers[:-1]:
             x = m(x)
         last = layers[-1]
-        return (last.call_without_activation(x) if isinstance(last, Layer) else x), True
+        return last.call_without_activation(x) if isinstance(last, Layer) else x
 
     def _probabilities(self, out: Tensor, fused: bool) -> np.ndarray:
         """The model's predictions (after the final activation) as an array, for metrics."""
+        if isinstance(out, (list, tuple)):
+            return [o.data for o in out]
         z = out.data
         if not fused:
             return z
@@ -298,6 +413,21 @@ class Model(nn.Module):
         return 1.0 / (1.0 + np.exp(-z))
 
     def _loss_value(self, y, out, fused, w):
+        value = self._data_loss(y, out, fused, w)
+        reg = self._regularization_loss()
+        return value if reg is None else value + reg
+
+    def _data_loss(self, y, out, fused, w):
+        if isinstance(out, (list, tuple)):  # several outputs: the sum of one loss per output
+            ys = y if isinstance(y, list) else [y]
+            if len(ys) != len(out):
+                raise ShapeError(f"{self.name}: the model has {len(out)} outputs but y has {len(ys)} arrays")
+            losses = self.loss if isinstance(self.loss, list) else [self.loss] * len(out)
+            total = None
+            for fn, yi, oi in zip(losses, ys, out):
+                term = fn(yi, oi, w)
+                total = term if total is None else total + term
+            return total
         if fused:
             per = self.loss.per_sample_logits(y, out)
             return self.loss.reduce(per, w)
@@ -307,6 +437,8 @@ class Model(nn.Module):
 
     # ------------------------------------------------------------------ data
     def _input(self, xb):
+        if isinstance(xb, list):
+            return [self._input(a) for a in xb]
         dtype = self._param_dtype()
         if xb.dtype.kind == "f" and xb.dtype != dtype:
             xb = xb.astype(dtype)
@@ -354,6 +486,8 @@ class Model(nn.Module):
             raise ConfigError(f"fit(): batch_size must be positive, got {batch_size}")
         verbose = 1 if verbose == "auto" else int(verbose)
         data = self._make_data(x, y, sample_weight, "fit")
+        if isinstance(data, _ArrayData) and data.n == 0:
+            raise DataError(f"{self.name}.fit(): x holds no samples (0 rows); nothing to train on")
         if validation_split and validation_data is None:  # validation_data wins when both are given, as Keras
             if not isinstance(data, _ArrayData):
                 raise ConfigError("fit(): validation_split needs array inputs; pass validation_data with a loader")
@@ -362,8 +496,9 @@ class Model(nn.Module):
                 raise ConfigError(f"fit(): validation_split={validation_split} of {data.n} samples leaves an empty "
                                   "training or validation set")
             w = data.w
-            val = _ArrayData(data.x[split:], data.y[split:], None if w is None else w[split:])
-            data = _ArrayData(data.x[:split], data.y[:split], None if w is None else w[:split])
+            tail, head = slice(split, None), slice(None, split)
+            val = _ArrayData(_take(data.x, tail), _take(data.y, tail), _take(w, tail))
+            data = _ArrayData(_take(data.x, head), _take(data.y, head), _take(w, head))
         elif validation_data is not None:
             if isinstance(validation_data, (tuple, list)):
                 vx, vy = validation_data[0], validation_data[1]
@@ -410,7 +545,7 @@ class Model(nn.Module):
                     cb.on_train_batch_begin(step)
                     xt = self._input(xb)
                     if not self.built or self.optimizer is None:
-                        self._ensure_built(xb.shape)
+                        self._ensure_built(_shape(xb))
                         self._ensure_optimizer()
                     w = self._weights(yb, wb, class_weight)
                     out, fused = self._forward_for_loss(xt)
@@ -420,7 +555,7 @@ class Model(nn.Module):
                     if not finite and on_nan == "raise" and not has_terminate:
                         raise NumericalError(
                             f"fit(): the loss is {value} at epoch {epoch + 1}, step {step + 1} (batch of "
-                            f"{len(xb)} samples); the weights were not updated with it. Common causes: a learning "
+                            f"{_count(xb)} samples); the weights were not updated with it. Common causes: a learning "
                             f"rate that is too high, inputs with NaNs, or log/division of zero in a custom loss. "
                             f"Pass on_nan='stop' or 'continue', or use the TerminateOnNaN callback, to change this")
                     if finite or on_nan == "continue":
@@ -428,13 +563,14 @@ class Model(nn.Module):
                         opt.zero_grad()
                         loss.backward()
                         opt.step()
-                    n = len(xb)
+                        self.__dict__["_optimizer_stepped"] = True
+                    n = _count(xb)
                     total += value * n
                     count += n
                     probs = self._probabilities(out, fused)
                     logs = {"loss": total / count}
                     for m in metrics:
-                        m.update_state(yb, probs, w)
+                        m.update_state(*_first(yb, probs), w)
                         logs[m.name] = float(m.result())
                     cb.on_train_batch_end(step, logs)
                     if not finite and on_nan == "stop":
@@ -481,15 +617,15 @@ class Model(nn.Module):
         with no_grad():
             for xb, yb, wb in data.batches(batch_size):
                 xt = self._input(xb)
-                self._ensure_built(xb.shape)
+                self._ensure_built(_shape(xb))
                 out, fused = self._forward_for_loss(xt)
                 w = None if wb is None else np.asarray(wb, dtype=np.float64).reshape(-1)
                 loss = self._loss_value(yb, out, fused, w)
-                total += float(loss.data) * len(xb)
-                count += len(xb)
+                total += float(loss.data) * _count(xb)
+                count += _count(xb)
                 probs = self._probabilities(out, fused)
                 for m in self.compiled_metrics:
-                    m.update_state(yb, probs, w)
+                    m.update_state(*_first(yb, probs), w)
         logs = {"loss": total / count if count else float("nan")}
         for m in self.compiled_metrics:
             logs[m.name] = float(m.result())
@@ -522,10 +658,13 @@ class Model(nn.Module):
         outs = []
         with no_grad():
             for xb, _, _ in data.batches(batch_size):
-                self._ensure_built(xb.shape)
-                outs.append(self(self._input(xb)).data)
+                self._ensure_built(_shape(xb))
+                out = Layer.__call__(self, self._input(xb))
+                outs.append([o.data for o in out] if isinstance(out, (list, tuple)) else out.data)
         if not outs:
             return np.zeros((0,))
+        if isinstance(outs[0], list):
+            return [np.concatenate(parts) for parts in zip(*outs)]
         return np.concatenate(outs)
 
     def predict_on_batch(self, x) -> np.ndarray:
@@ -535,7 +674,7 @@ class Model(nn.Module):
         """One optimizer step on one batch; returns the loss."""
         self._check_compiled("train_on_batch")
         xb, yb = _np(x), _np(y)
-        self._ensure_built(xb.shape)
+        self._ensure_built(_shape(xb))
         self._ensure_optimizer()
         self.train()
         out, fused = self._forward_for_loss(self._input(xb))
@@ -543,28 +682,53 @@ class Model(nn.Module):
         self.optimizer.zero_grad()
         loss.backward()
         self.optimizer.step()
+        self.__dict__["_optimizer_stepped"] = True
         return float(loss.data)
 
     # ------------------------------------------------------------------ weights
+    def _keras_weighted(self) -> bool:
+        return any(isinstance(m, Layer) and m._keras_weights for m in self.modules())
+
     def get_weights(self) -> list:
-        """Copies of every parameter and persistent buffer, in state_dict order (NumPy arrays)."""
+        """The weights as NumPy arrays: Keras layouts and order for Keras layers (trainable first),
+        else every parameter and persistent buffer in state_dict order."""
+        if self._keras_weighted():
+            return Layer.get_weights(self)
         return [v.numpy().copy() for v in self.state_dict().values()]
 
     def set_weights(self, weights) -> None:
+        if self._keras_weighted():
+            return Layer.set_weights(self, weights)
         keys = list(self.state_dict().keys())
         if len(weights) != len(keys):
             raise ConfigError(f"set_weights: the model has {len(keys)} weight arrays, got {len(weights)}")
         self.load_state_dict(OrderedDict(zip(keys, weights)))
 
-    def save_weights(self, path) -> None:
-        """Write the state_dict to ``path`` (atomic ``.npz``; see ``chalkgrad.save``)."""
-        from ..serialization import save
+    def count_params(self) -> int:
+        self._ensure_built(what="count_params()")
+        if self._keras_weighted():
+            return Layer.count_params(self)
+        return self.num_parameters() + _state_count(self)
+
+    def save_weights(self, path, overwrite: bool = True) -> None:
+        """Write the weights to ``path``: ``*.weights.h5`` in Keras 3's layout, or ``*.npz`` (the state_dict,
+        see ``chalkgrad.save``); other names raise ConfigError. Atomic."""
+        from ...serialization import save
+        from ..saving import api as keras_files
+
+        if keras_files.file_kind(path, "save_weights") != "native":
+            return keras_files.save_weights(self, path, overwrite=overwrite)
 
         save({k: v.numpy() for k, v in self.state_dict().items()}, path)
 
-    def load_weights(self, path) -> None:
-        """Load weights written by ``save_weights`` or ``save`` (the model must be built or know its input shape)."""
-        from ..serialization import load, read_header_and_arrays
+    def load_weights(self, path, skip_mismatch: bool = False) -> None:
+        """Load weights from a Keras 3 ``*.weights.h5`` or ``*.keras`` file, or a chalkgrad ``*.npz`` written
+        by ``save_weights`` / ``save`` (the model must be built or know its input shape)."""
+        from ...serialization import load, read_header_and_arrays
+        from ..saving import api as keras_files
+
+        if keras_files.file_kind(path, "load_weights") != "native":
+            return keras_files.load_weights(self, path, skip_mismatch=skip_mismatch)
 
         header, _ = read_header_and_arrays(path)
         obj = load(path)
@@ -590,8 +754,15 @@ class Model(nn.Module):
         ``chalkgrad.fit.load_model(path)`` rebuilds the model (compiled, with the optimizer state,
         when compiled with string/dict settings). Only models with a config (``Sequential``) can be saved.
         """
-        from ..serialization import save
+        from ...serialization import save
+        from ..saving import api as keras_files
 
+        kind = keras_files.file_kind(path, "model.save")
+        if kind == "keras":
+            return keras_files.save_model(self, path)
+        if kind == "weights":
+            raise ConfigError(f"model.save: {os.fspath(path)!r} is a weights file name; use model.save_weights for "
+                              "'.weights.h5', or save the whole model as '.keras'")
         config = self.get_config()
         obj = {"weights": {k: v.numpy() for k, v in self.state_dict().items()}}
         if include_optimizer and self.optimizer is not None:
@@ -601,56 +772,57 @@ class Model(nn.Module):
         extra = {"kind": _MODEL_KIND, "model_config": config, "compile_config": self._compile_config}
         save(obj, path, _header_extra=extra)
 
-    def summary(self, input_shape=None, print_fn=None, detailed: bool = False) -> str:
-        """Print (and return) Keras's table: layer (type), output shape, parameter count, totals.
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False,
+                layer_range=None, input_shape=None, detailed: bool = False) -> None:
+        """Print Keras 3's table (Layer (type), Output Shape, Param #, totals with sizes); returns None.
 
-        As Keras, a layer's count includes its non-trainable state (batch norm's moving mean and
-        variance). ``detailed=True`` prints ``chalkgrad.nn.summary`` instead (input shapes, MACs, memory).
+        ``print_fn`` receives the whole text; ``detailed=True`` prints ``chalkgrad.nn.summary``
+        instead (input shapes, MACs, memory).
         """
+        from .summary import summary_text
+
         if input_shape is not None:
             self.build(input_shape)
         self._ensure_built(what="summary()")
         if detailed:
-            text = str(nn.summary(self, (1,) + tuple(self.input_shape), depth=2))
+            text = str(nn.summary(self, (1,) + tuple(self._sample_shape), depth=2))
         else:
-            text = _summary_text(self)
+            text = summary_text(self, line_length=line_length, positions=positions, show_trainable=show_trainable)
         (print_fn or print)(text)
-        return text
 
 
-def _summary_text(model: Model) -> str:
-    from tabulate import tabulate
+class _CallableShape(tuple):
+    """A shape tuple that can also be called with an input shape (Keras property and nn method at once)."""
 
-    shape = (None,) + tuple(model.input_shape)
-    children = model._layer_list()
-    if children is None:
-        children = [m for m in model.children()]
-    rows = []
-    x = model._dummy_input((1,) + tuple(model.input_shape))
-    was = model.training
-    model.eval()
-    try:
-        with no_grad():
-            if model._layer_list() is not None:
-                for i, layer in enumerate(children):
-                    x = layer(x)
-                    name = getattr(layer, "name", str(i)) if isinstance(layer, Layer) else str(i)
-                    rows.append([f"{name} ({type(layer).__name__})", str((None,) + tuple(x.shape[1:])),
-                                 f"{layer.num_parameters() + _state_count(layer):,}"])
-            else:
-                y = model(x)
-                rows.append([f"{model.name} ({type(model).__name__})", str((None,) + tuple(y.shape[1:])),
-                             f"{model.num_parameters():,}"])
-    finally:
-        model.train(was)
-    total = model.num_parameters()
-    trainable = model.num_parameters(trainable_only=True)
-    buffers = _state_count(model)
-    table = tabulate(rows, headers=["Layer (type)", "Output Shape", "Param #"], tablefmt="simple")
-    lines = [f'Model: "{model.name}"', f"Input shape: {shape}", table,
-             f"Total params: {total + buffers:,}", f"Trainable params: {trainable:,}",
-             f"Non-trainable params: {total - trainable + buffers:,}"]
-    return "\n".join(lines)
+    def __new__(cls, shape, fn):
+        obj = super().__new__(cls, shape)
+        obj._fn = fn
+        return obj
+
+    def __call__(self, input_shape):
+        return self._fn(tuple(input_shape))
+
+
+class _CallableShapes(list):
+    def __init__(self, shapes, fn) -> None:
+        super().__init__(tuple(s) for s in shapes)
+        self._fn = fn
+
+    def __call__(self, input_shape):
+        return self._fn(input_shape)
+
+
+def _first(y, probs):
+    """(targets, predictions) of the first output, for metrics of multi-output models."""
+    if isinstance(probs, list):
+        return (y[0] if isinstance(y, list) else y), probs[0]
+    return y, probs
+
+
+def _shape(x):
+    if isinstance(x, (list, tuple)):
+        return [tuple(a.shape) for a in x]
+    return tuple(x.shape)
 
 
 def _state_count(module) -> int:
@@ -658,101 +830,23 @@ def _state_count(module) -> int:
     return sum(int(b.numel()) for b in module.buffers() if b.dtype.kind == "f")
 
 
-class Sequential(Model):
-    """A linear stack of layers: ``Sequential([Dense(64, activation='relu'), Dense(10)])`` or ``.add(layer)``.
-
-    Layers are Keras-style layers or any ``chalkgrad.nn`` modules; they become children ``'0'``,
-    ``'1'``, ... An ``Input(shape)`` first (or ``input_shape=`` on the first layer) builds the
-    model at once; otherwise it is built by the first batch.
-    """
-
-    def __init__(self, layers=None, name: str | None = None) -> None:
-        super().__init__(name=name or "sequential")
-        self._count = 0
-        for layer in layers or []:
-            self.add(layer)
-
-    def add(self, layer) -> None:
-        if not isinstance(layer, nn.Module):
-            raise ConfigError(f"Sequential.add: expected a layer (an nn.Module), got {type(layer).__name__}")
-        if isinstance(layer, InputLayer):
-            if self._count:
-                raise ConfigError("Sequential: Input(...) must be the first layer")
-            self.input_shape = layer.shape
-        elif self._count == 0 and isinstance(layer, Layer) and layer.declared_input_shape is not None:
-            self.input_shape = layer.declared_input_shape
-        setattr(self, str(self._count), layer)
-        self._count += 1
-        if self.input_shape is not None and not self.built:
-            self.build(self.input_shape)
-
-    def pop(self) -> nn.Module:
-        if not self._count:
-            raise ConfigError("Sequential.pop: the model has no layers")
-        self._count -= 1
-        layer = self._modules.pop(str(self._count))
-        object.__delattr__(self, str(self._count))
-        return layer
-
-    @property
-    def layers(self) -> list:
-        return [m for m in self._modules.values()]
-
-    def _layer_list(self):
-        return self.layers
-
-    def forward(self, x):
-        for layer in self._modules.values():
-            x = layer(x)
-        return x
-
-    def output_shape(self, input_shape):
-        shape = tuple(input_shape)
-        for layer in self._modules.values():
-            shape = layer.output_shape(shape)
-        return shape
-
-    def macs(self, input_shape):
-        shape, total = tuple(input_shape), 0
-        for layer in self._modules.values():
-            total += layer.macs(shape)
-            shape = layer.output_shape(shape)
-        return total
-
-    def __len__(self) -> int:
-        return self._count
-
-    def __getitem__(self, i):
-        return self.layers[i]
-
-    def get_config(self) -> dict:
-        layers = []
-        for layer in self.layers:
-            if not isinstance(layer, Layer) or type(layer).__name__ not in LAYERS:
-                raise ConfigError(f"Sequential.save: layer {type(layer).__name__} is not a registered Keras-style "
-                                  "layer, so the architecture cannot be written as JSON; use save_weights, or "
-                                  "register it with chalkgrad.fit.registry.LAYERS.register(name, cls)")
-            layers.append({"class_name": type(layer).__name__, "config": layer.get_config()})
-        return {"class_name": "Sequential", "name": self.name, "layers": layers,
-                "input_shape": None if self.input_shape is None else list(self.input_shape)}
-
-    @classmethod
-    def from_config(cls, config: dict) -> Sequential:
-        if config.get("class_name") != "Sequential":
-            raise ConfigError(f"Sequential.from_config: expected a Sequential config, got {config.get('class_name')!r}")
-        layers = [LAYERS.get(item["class_name"]).from_config(dict(item["config"])) for item in config["layers"]]
-        model = cls(layers, name=config.get("name"))
-        if config.get("input_shape") is not None and not model.built:
-            model.build(tuple(config["input_shape"]))
-        return model
-
-
 def load_model(path, compile: bool = True) -> Model:  # noqa: A002 - Keras's name
     """Rebuild a model written by ``model.save(path)``: architecture, weights, and (with ``compile``)
-    its compile settings and optimizer state. Returns it in training mode."""
-    from ..errors import ChalkgradError
-    from ..models.saving import build_from_config, restore_weights
-    from ..serialization import _decode, check_config_sizes, header_mapping, object_entry, read_header_and_arrays
+    its compile settings and optimizer state. Returns it in training mode.
+
+    A ``*.keras`` file (Keras 3's format, written by Keras 3 or chalkgrad) goes to
+    ``chalkgrad.keras.saving.load_model``; ``*.safetensors`` and ``*.npz`` are chalkgrad checkpoints."""
+    from ...errors import ChalkgradError
+    from ...models.saving import build_from_config, restore_weights
+    from ...serialization import _decode, check_config_sizes, header_mapping, object_entry, read_header_and_arrays
+    from ..saving import api as keras_files
+
+    kind = keras_files.file_kind(path, "load_model")
+    if kind == "keras":
+        return keras_files.load_model(path, compile=compile)
+    if kind == "weights":
+        raise ConfigError(f"load_model: {os.fspath(path)!r} holds weights only; build the model and call "
+                          "model.load_weights(path)")
 
     path = os.fspath(path)
     header, arrays = read_header_and_arrays(path)
@@ -768,6 +862,8 @@ def load_model(path, compile: bool = True) -> Model:  # noqa: A002 - Keras's nam
         if config.get("class_name") == "Model" and "zoo" in config:
             model = Model(build_from_config(config["zoo"], path, key="model_config.zoo"))
         else:
+            from .sequential import Sequential
+
             model = Sequential.from_config(config)
     except (KeyError, TypeError, ValueError, AttributeError, ChalkgradError, MemoryError) as e:
         raise CheckpointError(f"{path}: the architecture in header key 'model_config' is malformed "
