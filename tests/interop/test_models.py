@@ -130,11 +130,12 @@ def test_containers_keep_names_and_structure_both_ways():
     assert isinstance(back, cnn.Sequential) and list(back.state_dict()) == ["0.weight", "0.bias"]
 
 
-def test_keras_style_sequential_converts_to_a_torch_sequential():
-    from chalkgrad import fit
+def test_keras_sequential_converts_to_a_torch_sequential():
+    from chalkgrad import keras
 
-    model = fit.Sequential([fit.layers.Dense(8, activation="relu", input_shape=(5,)), fit.layers.Dropout(0.2),
-                            fit.layers.Dense(3, activation="softmax")])
+    model = keras.Sequential([keras.Input((5,)), keras.layers.Dense(8, activation="relu"),
+                              keras.layers.Dropout(0.2), keras.layers.Activation("tanh"),
+                              keras.layers.Dense(3, activation="softmax")])
     model.eval()
     twin = to_torch(model)
     assert isinstance(twin, torch.nn.Sequential) and not twin.training
@@ -144,11 +145,40 @@ def test_keras_style_sequential_converts_to_a_torch_sequential():
     np.testing.assert_allclose(_out(back, x), _out(model, x), rtol=1e-6, atol=1e-6)
 
 
+@pytest.mark.parametrize("padding", ["valid", "same"])
+def test_keras_channels_last_convnet_converts_with_its_boundary_permutes(padding):
+    from chalkgrad import keras
+
+    layers = keras.layers
+    model = keras.Sequential([keras.Input((10, 10, 2)), layers.Conv2D(4, 3, padding=padding, activation="relu"),
+                              layers.MaxPooling2D(2), layers.Conv2D(3, (1, 3), padding=padding),
+                              layers.AveragePooling2D((1, 2)), layers.Flatten(), layers.Dense(5)])
+    model.eval()
+    twin = to_torch(model)
+    x = np.random.default_rng(5).normal(size=(3, 10, 10, 2)).astype(np.float32)
+    # the flatten order is channels_last's: a torch model flattening NCHW would differ here
+    np.testing.assert_allclose(_out(twin, x), _out(model, x), rtol=1e-6, atol=1e-6)
+
+
+def test_keras_layers_without_a_torch_equivalent_are_refused_by_name():
+    from chalkgrad import keras
+
+    strided_same = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(2, 3, strides=2, padding="same")])
+    with pytest.raises(ConversionError, match="Conv2D.*padding='same'"):
+        to_torch(strided_same)
+    with pytest.raises(ConversionError, match="Embedding.*no torch equivalent"):
+        to_torch(keras.Sequential([keras.Input((4,), dtype="int64"), keras.layers.Embedding(10, 3)]))
+    inputs = keras.Input((3,))
+    functional = keras.Model(inputs, keras.layers.Dense(2)(inputs))
+    with pytest.raises(ConversionError, match="only Keras Sequential"):
+        to_torch(functional)
+
+
 def test_unbuilt_keras_model_is_refused():
-    from chalkgrad import fit
+    from chalkgrad import keras
 
     with pytest.raises(ConversionError, match="not built"):
-        to_torch(fit.Sequential([fit.layers.Dense(2)]))
+        to_torch(keras.Sequential([keras.layers.Dense(2)]))
 
 
 class Residual(cnn.Module):

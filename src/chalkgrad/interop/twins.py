@@ -126,3 +126,17 @@ def zoo_twins() -> dict:
 
     return {models.BasicBlock: BasicBlock, models.ResNet: ResNet, models.ConvAutoencoder: ConvAutoencoder,
             models.DenoisingAutoencoder: DenoisingAutoencoder, models.FCN: FCN, models.SegNet: SegNet}
+
+
+class ChannelsFirst(nn.Module):
+    """(batch, ..., channels) -> (batch, channels, ...): the boundary permute of a channels_last Keras layer."""
+
+    def forward(self, x):
+        return x.permute(0, x.ndim - 1, *range(1, x.ndim - 1))
+
+
+class ChannelsLast(nn.Module):
+    """(batch, channels, ...) -> (batch, ..., channels): back to the Keras layout."""
+
+    def forward(self, x):
+        return x.permute(0, *range(2, x.ndim), 1)
