@@ -233,8 +233,8 @@ def saved_keras(tmp_path):
     (_edit_key("model_config", "Sequential"), "header key 'model_config' must be a mapping, got str"),
     (lambda t: t.replace('"units": 8', '"units": 1000000000000'),
      r"header key 'model_config.layers\[1\].config.units' asks for 1000000000000"),
-    (lambda t: t.replace('"input_shape": [4]', '"input_shape": [4000000000]'),
-     r"header key 'model_config.input_shape\[0\]' asks for 4000000000"),
+    (lambda t: t.replace('"batch_shape": [null, 4]', '"batch_shape": [null, 4000000000]'),
+     r"header key 'model_config.layers\[0\].config.batch_shape\[1\]' asks for 4000000000"),
     (lambda t: t.replace('"class_name": "Dense"', '"class_name": "Nope"', 1),
      "architecture in header key 'model_config'"),
     (lambda t: t.replace('"units": 8', '"units": "8"'), "architecture in header key 'model_config'"),
@@ -254,6 +254,22 @@ def test_wrong_kind_of_file(saved_keras):
 
 
 # ----------------------------------------------------------------------------- old checkpoints
+def test_old_keras_style_conv_models_are_refused_not_misread(tmp_path):
+    # a chalkgrad 0.2 fit.Sequential header (no 'module' per layer) holding a channels-first Conv2D and Flatten
+    from chalkgrad.serialization import read_header_and_arrays
+
+    header, _ = read_header_and_arrays(OLD / "keras_dense.npz")
+    config = header["model_config"]
+    config["layers"].insert(1, {"class_name": "Conv2D", "config": {"name": "conv2d", "filters": 2, "kernel_size": 1}})
+    config["layers"].insert(2, {"class_name": "Flatten", "config": {"name": "flatten"}})
+    path = tmp_path / "old_conv.npz"
+    cg.save({"weights": fit.load_model(OLD / "keras_dense.npz").state_dict(), "epoch": 1}, path,
+            _header_extra={"kind": header["kind"], "model_config": config})
+    with pytest.raises(CheckpointError, match=r"old_conv.npz: written by chalkgrad 0.2's channels-first "
+                                              r"Keras-style layers \(layer 1 is 'Conv2D'\)"):
+        fit.load_model(path)
+
+
 def test_old_npz_files_still_load(tmp_path):
     ck = cg.load(OLD / "train_checkpoint.npz")
     assert ck["epoch"] == 1 and ck["config"]["model"] == "mlp" and set(ck["model"]) == {

@@ -132,6 +132,39 @@ def test_resume_an_old_npz_run(old_run, capsys):
     assert (old_run / "model.safetensors").exists()
 
 
+def test_an_old_mlp_run_is_renumbered_exactly(old_run):
+    # chalkgrad 0.2 counted the InputLayer in model.layers: its '2.linear.weight' is today's '1.linear.weight'
+    from chalkgrad.train import TrainConfig, _from_old_fit_layers, build_model
+
+    ck = cg.load(old_run / "checkpoint.npz")
+    model = build_model("mlp", (64,), 10)
+    model.load_state_dict(_from_old_fit_layers(ck["model"], model, TrainConfig(**ck["config"])))
+    model.eval()
+    w = {k: np.asarray(v.numpy() if hasattr(v, "numpy") else v, np.float64) for k, v in ck["model"].items()}
+    x = np.random.default_rng(0).uniform(size=(5, 64)).astype(np.float32)
+    h = np.maximum(x @ w["2.linear.weight"].T + w["2.linear.bias"], 0)
+    h = np.maximum(h @ w["4.linear.weight"].T + w["4.linear.bias"], 0)
+    z = h @ w["5.linear.weight"].T + w["5.linear.bias"]
+    expected = np.exp(z - z.max(1, keepdims=True))
+    expected /= expected.sum(1, keepdims=True)
+    np.testing.assert_allclose(model.predict(x, verbose=0), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_an_old_cnn_run_is_refused_in_one_line(old_run, tmp_path, capsys):
+    # channels-first convolutions and Flatten order: the weights would load but compute something else
+    from chalkgrad.train import build_model
+
+    ck = cg.load(old_run / "checkpoint.npz")
+    cnn = build_model("cnn", (8, 8, 1), 10)
+    ck["model"] = {f"{int(k.split('.')[0]) + 1}.{k.split('.', 1)[1]}": v for k, v in cnn.state_dict().items()}
+    ck["config"]["model"] = "cnn"
+    cg.save(ck, old_run / "checkpoint.npz")
+    assert main(["train", "--resume", str(old_run), "--epochs", "2", "--verbose", "0", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "chalkgrad 0.2's channels-first Keras-style layers" in err
+    assert not (tmp_path / "checkpoint.safetensors").exists()
+
+
 def _edited(old_run, edit):
     ck = cg.load(old_run / "checkpoint.npz")
     edit(ck)

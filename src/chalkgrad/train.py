@@ -22,7 +22,8 @@ test accuracy and the confusion matrix. The output folder (default
 ``--resume RUN_DIR`` (or the checkpoint file) continues an interrupted run exactly where its
 last checkpoint left it (weights, optimizer state, random generator, epoch; the run's own
 settings are used, ``--epochs`` may raise the total): the result equals an uninterrupted run.
-Runs of older chalkgrad versions (``checkpoint.npz``) resume too. A missing, corrupt or edited
+Runs of older chalkgrad versions (``checkpoint.npz``) resume too, except runs of chalkgrad 0.2's
+channels-first Keras-style layers other than the MLP on one-channel data (refused). A missing, corrupt or edited
 checkpoint raises :class:`TrainError` (one line, exit code 2) naming the file and what is wrong.
 
 Ctrl-C stops after the current batch: the last completed epoch's checkpoint is kept and the
@@ -139,6 +140,37 @@ def _resume_state(config: TrainConfig):
     merged["out"] = config.out if config.out is not None else os.path.dirname(os.path.abspath(path))
     merged["verbose"], merged["resume"] = config.verbose, config.resume
     return TrainConfig(**merged), ck
+
+
+#: datasets of one channel: their flattened images have the same order channels-first or channels-last
+SINGLE_CHANNEL = ("digits", "mnist", "fashion-mnist")
+
+
+def _shift_layer_index(key: str, by: int) -> str:
+    head, sep, rest = key.partition(".")
+    return f"{int(head) + by}{sep}{rest}" if head.isdigit() else key
+
+
+def _from_old_fit_layers(state_dict, model, config):
+    """``state_dict`` under the model's keys, when it is a run of chalkgrad 0.2's channels-first Keras-style layers.
+
+    Those counted the InputLayer in ``model.layers``, so their keys are one layer further ('2.linear.weight'
+    for today's '1.linear.weight'). An MLP on a one-channel dataset computes exactly the same with the
+    renumbered tensors; a CNN (channels-first convolutions, Flatten order) or an MLP on flattened
+    channels-first colour images would not, so those are refused. Any other state_dict is returned as is.
+    """
+    if not isinstance(state_dict, dict):
+        return state_dict
+    keys = list(model.state_dict())
+    old_keys = {_shift_layer_index(k, 1) for k in keys}
+    if set(state_dict) == set(keys) or set(state_dict) != old_keys:
+        return state_dict
+    if config.model != "mlp" or config.dataset not in SINGLE_CHANNEL:
+        raise TrainError(f"--resume {config.resume}: the checkpoint was written by chalkgrad 0.2's channels-first "
+                         f"Keras-style layers ({config.model} on {config.dataset}), which the channels_last "
+                         "chalkgrad.keras layers cannot read; retrain, or load the weights with chalkgrad.load "
+                         "and map them by hand")
+    return {_shift_layer_index(k, -1): v for k, v in state_dict.items()}
 
 
 def load_dataset(name: str, data_root=None, flatten: bool = True):
@@ -286,8 +318,10 @@ def run(config: TrainConfig, print_fn=print) -> dict:
     base_lr = model.optimizer.param_groups[0]["lr"]
     if ck is not None:
         try:
-            model.load_state_dict(ck["model"])
+            model.load_state_dict(_from_old_fit_layers(ck["model"], model, config))
             model.optimizer.load_state_dict(ck["optimizer"])
+        except TrainError:
+            raise
         except (ChalkgradError, KeyError, TypeError, ValueError, IndexError) as e:
             raise TrainError(f"--resume {config.resume}: the checkpoint does not fit the model "
                              f"({_one_line(e)})") from None

@@ -734,6 +734,9 @@ class Model(Layer):
         obj = load(path)
         if header.get("kind") == _MODEL_KIND:
             obj = obj["weights"]
+            config = header.get("model_config")
+            if isinstance(obj, dict) and isinstance(config, dict) and _written_by_old_fit(config):
+                obj = _old_fit_weights(config, obj, os.fspath(path))
         if not isinstance(obj, dict):
             raise CheckpointError(f"{os.fspath(path)} does not hold a dict of weights")
         self._ensure_built(what="loading weights")
@@ -858,6 +861,8 @@ def load_model(path, compile: bool = True) -> Model:  # noqa: A002 - Keras's nam
     cc = header_mapping(header, "compile_config", path, required=False)
     obj = _decode(header["object"], arrays, path)
     weights = object_entry(obj, "weights", path, dict, "a mapping of weights")
+    if _written_by_old_fit(config):
+        weights = _old_fit_weights(config, weights, path)
     try:
         if config.get("class_name") == "Model" and "zoo" in config:
             model = Model(build_from_config(config["zoo"], path, key="model_config.zoo"))
@@ -879,3 +884,45 @@ def load_model(path, compile: bool = True) -> Model:  # noqa: A002 - Keras's nam
                                   f"the model ({type(e).__name__}: {e})") from None
     model.saved_epoch = object_entry(obj, "epoch", path, int, "an integer", required=False)
     return model
+
+
+#: chalkgrad 0.2's Keras-style layers whose weights and computation the Keras 3 layers keep exactly.
+OLD_FIT_EXACT_LAYERS = ("InputLayer", "Dense", "Dropout", "Activation")
+
+
+def _written_by_old_fit(config: dict) -> bool:
+    """True for a Sequential config written by chalkgrad 0.2's ``chalkgrad.fit`` (layers without 'module')."""
+    layers = config.get("layers")
+    return (config.get("class_name") == "Sequential" and isinstance(layers, list) and bool(layers)
+            and all(isinstance(layer, dict) and "module" not in layer for layer in layers))
+
+
+def _old_fit_weights(config: dict, weights: dict, path: str) -> dict:
+    """The weights of a chalkgrad 0.2 Keras-style Sequential under today's state_dict keys.
+
+    chalkgrad 0.2 counted the InputLayer in ``model.layers`` (keys '1.linear.weight'...); Keras 3
+    leaves it out ('0.linear.weight'...). Dense/Dropout/Activation stacks hold the same nn.Linear
+    tensors, so their keys are renumbered exactly; anything else (Conv2D, Flatten, pooling: their
+    layout was channels-first, and Flatten's order differs) is refused rather than loaded wrong.
+    """
+    layers = config["layers"]
+    names = [layer.get("class_name") for layer in layers]
+    for i, name in enumerate(names):
+        if name not in OLD_FIT_EXACT_LAYERS:
+            raise CheckpointError(
+                f"{path}: written by chalkgrad 0.2's channels-first Keras-style layers (layer {i} is {name!r}), which "
+                "the channels_last chalkgrad.keras layers cannot read; retrain, or load the weights with "
+                "chalkgrad.load(path) and map them by hand")
+    renumber, position = {}, 0
+    for i, name in enumerate(names):
+        if name != "InputLayer":
+            renumber[str(i)] = str(position)
+            position += 1
+    out = {}
+    for key, value in weights.items():
+        head, sep, rest = str(key).partition(".")
+        if head not in renumber or not sep:
+            raise CheckpointError(f"{path}: the weight {key!r} names no layer of the saved chalkgrad 0.2 "
+                                  f"architecture (layers {', '.join(renumber) or 'none'} hold weights)")
+        out[f"{renumber[head]}.{rest}"] = value
+    return out
