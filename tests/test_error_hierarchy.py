@@ -22,13 +22,7 @@ PROTOCOL = {"NotImplementedError", "StopIteration", "StopAsyncIteration", "Gener
 BUILTIN_ERRORS = {n for n in dir(builtins) if isinstance(getattr(builtins, n), type)
                   and issubclass(getattr(builtins, n), BaseException)} - PROTOCOL
 
-# (a) Files other helpers of issue 13 are rewriting at the same time; their bare raises are cleaned up
-#     there and this list shrinks as they merge. Not a permanent exemption.
-OWNED_ELSEWHERE_FOR_NOW = (
-    "fit/", "keras/",
-)
-
-# (b) Raises that are not about bad user input: (file, enclosing function, exception) -> why.
+# Raises that are not about bad user input: (file, enclosing function, exception) -> why.
 INTERNAL = {
     ("data/dataset.py", "_get_batch", "AttributeError"):
         "Subset._get_batch signals 'no fast batch path' to the DataLoader's getattr fallback",
@@ -46,6 +40,12 @@ INTERNAL = {
         "scikit-learn's convention: hasattr(svc, 'coef_') is False for a non-linear kernel",
     ("interop/_torch.py", "require_torch", "ImportError"):
         "an optional dependency that is missing: ImportError, naming the extra to install",
+    ("keras/history.py", "plot_history", "ImportError"):
+        "an optional dependency that is missing: ImportError, naming the extra to install",
+    ("keras/saving/archive.py", "read_keras_archive", "FileNotFoundError"):
+        "a missing file is FileNotFoundError, as open(), torch.load and np.load raise it",
+    ("keras/saving/h5.py", "read_weights_h5", "FileNotFoundError"):
+        "a missing file is FileNotFoundError, as open() and h5py.File raise it",
     ("onnx/__init__.py", "<module>", "ImportError"):
         "an optional dependency that is missing: ImportError, naming the extra to install",
     ("serialization.py", "_decode", "TypeError"):
@@ -87,7 +87,7 @@ def _bare_raises():
 
 def test_no_bare_builtin_raises_outside_the_allowlist():
     unexpected = [f"{rel}:{line} in {fn}(): raise {exc}(...)" for rel, fn, exc, line in _bare_raises()
-                  if not rel.startswith(OWNED_ELSEWHERE_FOR_NOW) and (rel, fn, exc) not in INTERNAL]
+                  if (rel, fn, exc) not in INTERNAL]
     assert not unexpected, ("raise a chalkgrad.errors subclass (it keeps the built-in base) instead of:\n  "
                             + "\n  ".join(unexpected))
 

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import os
 
+from ..errors import ConfigError, DTypeError
+
 __all__ = ["plot_history"]
 
 
 def _as_dict(history) -> dict:
     h = getattr(history, "history", history)
     if not isinstance(h, dict):
-        raise TypeError(f"plot_history: expected a History or a dict of lists, got {type(history).__name__}")
+        raise DTypeError(f"plot_history: expected a History or a dict of lists, got {type(history).__name__}")
     return h
 
 
@@ -36,7 +38,7 @@ def plot_history(history, path, metrics=None, title: str | None = None, dpi: int
         metrics.sort(key=lambda k: k != "loss")
     metrics = [m for m in metrics if m in h or f"val_{m}" in h]
     if not metrics:
-        raise ValueError(f"plot_history: nothing to plot (history keys: {sorted(h)})")
+        raise ConfigError(f"plot_history: nothing to plot (history keys: {sorted(h)})")
     fig = Figure(figsize=(4.5 * len(metrics), 3.5), dpi=dpi)
     FigureCanvasAgg(fig)  # attaches the Agg canvas; no global backend change
     for i, name in enumerate(metrics):

@@ -13,7 +13,7 @@ import zipfile
 import numpy as np
 
 from ...data._unpickle import _RestrictedUnpickler
-from ...errors import DataError
+from ...errors import DataError, DTypeError
 from ._files import DEFLATE_MAX_RATIO, missing, npy_header, resolve
 
 __all__ = ["load_data", "get_word_index"]
@@ -74,7 +74,7 @@ def load_data(path="imdb.npz", num_words=None, skip_top=0, maxlen=None, seed=113
     it is None). ``x`` are object arrays of lists, ``y`` the 0/1 labels.
     """
     if kwargs:
-        raise TypeError(f"keras.datasets.imdb.load_data: unknown arguments {sorted(kwargs)}")
+        raise DTypeError(f"keras.datasets.imdb.load_data: unknown arguments {sorted(kwargs)}")
     file = resolve(path)
     if not file.is_file():
         raise missing("imdb", f"the file {file.name}", file.parent, ORIGIN)
