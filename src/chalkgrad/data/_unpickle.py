@@ -46,19 +46,19 @@ class _NDArrayName:
     (the real class, called by a crafted pickle, would allocate any shape it is given)."""
 
 
-def _allowed(limit: int) -> dict:
+def _allowed(limit: int, allow_objects: bool = False) -> dict:
     """The globals a pickle of ``limit`` bytes may name, each bounded by ``limit`` where it allocates."""
     table = {
         ("numpy", "ndarray"): _NDArrayName,
         ("numpy", "dtype"): np.dtype,
         ("_codecs", "encode"): _latin1_encode,
     }
-    guards = {"_reconstruct": _guarded_reconstruct, "scalar": _guarded_scalar}
+    guarded = {"_reconstruct": _guarded_reconstruct(limit, allow_objects), "scalar": _guarded_scalar(limit)}
     for module, name in (("multiarray", "_reconstruct"), ("multiarray", "scalar"), ("numeric", "_frombuffer")):
         obj = _numpy_attr(module, name)
         if obj is not None:
             for prefix in ("numpy._core", "numpy.core"):
-                table[(f"{prefix}.{module}", name)] = guards[name](limit) if name in guards else obj
+                table[(f"{prefix}.{module}", name)] = guarded.get(name, obj)
     return table
 
 
@@ -85,16 +85,19 @@ class _GuardedArray(np.ndarray):
     """What NumPy's ``_reconstruct`` gives while unpickling: its ``__setstate__`` checks the state first.
 
     The state is ``(version, shape, dtype, is_fortran, data)``; the array may hold no more bytes
-    than the file and no Python objects (NumPy allocates an object array before reading its items).
+    than the file (8 per item for an object array, allocated before its items are read) and no
+    Python objects unless the reader allows them (keras.datasets.imdb: arrays of lists; the
+    unpickler still names only plain-data globals, so the items are plain data).
     """
 
     _limit = 0  # the file's size, set on each instance by _guarded_reconstruct
+    _allow_objects = False
 
     def __setstate__(self, state):
         if not isinstance(state, tuple) or len(state) != 5:
             raise pickle.UnpicklingError("an array state must be (version, shape, dtype, is_fortran, data)")
         shape, dtype = state[1], state[2]
-        if not isinstance(dtype, np.dtype) or dtype.hasobject:
+        if not isinstance(dtype, np.dtype) or (dtype.hasobject and not self._allow_objects):
             raise pickle.UnpicklingError(f"refused an array of dtype {dtype!r} (Python objects)")
         _check_size(shape, dtype.itemsize, self._limit)
         super().__setstate__(state)
@@ -110,18 +113,18 @@ def _check_size(shape, itemsize: int, limit: int) -> None:
                                      f"more than the file's {limit}")
 
 
-def _guarded_reconstruct(limit: int):
+def _guarded_reconstruct(limit: int, allow_objects: bool = False):
     """NumPy's ``_reconstruct(ndarray, shape, dtype)`` for a file of ``limit`` bytes, giving a _GuardedArray."""
 
     def reconstruct(subtype, shape, dtype):
         if subtype is not _NDArrayName:
             raise pickle.UnpicklingError(f"refused to rebuild an array of type {subtype!r:.60}")
         dtype = np.dtype(dtype)
-        if dtype.hasobject:
+        if dtype.hasobject and not allow_objects:
             raise pickle.UnpicklingError(f"refused an array of dtype {dtype!r} (Python objects)")
         _check_size(shape, dtype.itemsize, limit)
         arr = np.ndarray.__new__(_GuardedArray, shape, dtype)
-        arr._limit = limit
+        arr._limit, arr._allow_objects = limit, allow_objects
         return arr
 
     return reconstruct
@@ -155,10 +158,10 @@ def _plain_arrays(obj):
 
 
 class _RestrictedUnpickler(pickle.Unpickler):
-    def __init__(self, file, path: str, size: int) -> None:
+    def __init__(self, file, path: str, size: int, allow_objects: bool = False) -> None:
         super().__init__(file, encoding="bytes")
         self._path = path
-        self._allowed = _allowed(size)
+        self._allowed = _allowed(size, allow_objects)
 
     def find_class(self, module: str, name: str):
         obj = self._allowed.get((module, name))

@@ -12,7 +12,7 @@ import zipfile
 
 import numpy as np
 
-from ...data._unpickle import _RestrictedUnpickler
+from ...data._unpickle import _plain_arrays, _RestrictedUnpickler
 from ...errors import DataError, DTypeError
 from ._files import DEFLATE_MAX_RATIO, missing, npy_header, resolve
 
@@ -35,7 +35,7 @@ def _read_member(zf: zipfile.ZipFile, key: str, path, size: int) -> np.ndarray:
     with zf.open(info) as f:
         shape, fortran, dtype = npy_header(f)
         if dtype.hasobject:
-            array = _RestrictedUnpickler(f, f"{path}:{name}").load()
+            array = _plain_arrays(_RestrictedUnpickler(f, f"{path}:{name}", info.file_size, allow_objects=True).load())
         else:
             count = int(np.prod(shape))
             data = f.read(count * dtype.itemsize)
