@@ -1,5 +1,5 @@
 """Fuzzing every checkpoint loader: truncations, bit flips and lying headers, each file loaded in a subprocess
-with a memory cap and a time limit (tests/checkpoint_sandbox.py).
+with a memory cap and a time limit (tests/checkpoint_sandbox.py over tests/bounded.py).
 
 A mutated file must either load or raise a ChalkgradError naming it: never MemoryError, a hang,
 a crash, or another exception. (A flipped bit inside safetensors tensor data loads: the format

@@ -52,8 +52,9 @@ MODELS = ("mlp", "cnn")
 VALIDATION_FRACTION = 0.1  #: share of the training data held out for the per-epoch val_loss / val_accuracy
 
 
-class TrainError(Exception):
-    """A problem the user can fix (missing data or package, bad option); printed without a traceback."""
+class TrainError(ChalkgradError):
+    """A problem the user can fix (missing data or package, bad option, a checkpoint that does not fit);
+    printed without a traceback."""
 
 
 def _default_model() -> str:
