@@ -18,7 +18,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from ..random import get_generator
-from .serialization import deserialize, serialize
+from .serialization import get_object, serialize
 
 __all__ = ["Initializer", "Zeros", "Ones", "Constant", "RandomUniform", "RandomNormal", "TruncatedNormal",
            "VarianceScaling", "GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "LecunUniform",
@@ -204,18 +204,7 @@ _NAMES = {"zeros": Zeros, "ones": Ones, "constant": Constant, "random_uniform": 
 
 def get(identifier) -> Initializer | None:
     """An initializer from a name ('glorot_uniform'), a class name, a Keras dict, a callable or an instance."""
-    if identifier is None or isinstance(identifier, Initializer):
-        return identifier
-    if isinstance(identifier, str):
-        cls = _NAMES.get(identifier) or _CLASSES.get(identifier)
-        if cls is None:
-            raise ConfigError(f"unknown initializer {identifier!r}; valid names: {', '.join(sorted(_NAMES))}")
-        return cls()
-    if isinstance(identifier, dict):
-        return deserialize(identifier, _CLASSES, "initializer")
-    if callable(identifier):
-        return identifier
-    raise ConfigError(f"initializer must be a name, a dict or an Initializer, got {type(identifier).__name__}")
+    return get_object(identifier, Initializer, _NAMES, _CLASSES, "initializer")
 
 
 def serialize_initializer(init) -> dict | None:

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ConfigError
-from .serialization import deserialize, serialize
+from .serialization import get_object, serialize
 
 __all__ = ["Regularizer", "L1", "L2", "L1L2", "get", "serialize_regularizer"]
 
@@ -63,18 +62,8 @@ _NAMES = {"l1": L1, "l2": L2, "l1_l2": L1L2}
 
 
 def get(identifier):
-    if identifier is None or isinstance(identifier, Regularizer):
-        return identifier
-    if isinstance(identifier, str):
-        cls = _NAMES.get(identifier) or _CLASSES.get(identifier)
-        if cls is None:
-            raise ConfigError(f"unknown regularizer {identifier!r}; valid names: l1, l2, l1_l2")
-        return cls()
-    if isinstance(identifier, dict):
-        return deserialize(identifier, _CLASSES, "regularizer")
-    if callable(identifier):
-        return identifier
-    raise ConfigError(f"regularizer must be a name, a dict or a Regularizer, got {type(identifier).__name__}")
+    """A regularizer from a name ('l2'), a class name, a Keras dict, a callable or an instance."""
+    return get_object(identifier, Regularizer, _NAMES, _CLASSES, "regularizer")
 
 
 def serialize_regularizer(reg):

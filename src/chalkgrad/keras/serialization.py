@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..errors import ConfigError
 
-__all__ = ["serialize", "deserialize", "dtype_policy"]
+__all__ = ["serialize", "deserialize", "get_object", "dtype_policy"]
 
 
 def serialize(obj, module: str) -> dict | None:
@@ -27,6 +27,22 @@ def deserialize(config, registry: dict, kind: str):
     if cls is None:
         raise ConfigError(f"unknown {kind} class {config['class_name']!r}; known: {', '.join(sorted(registry))}")
     return cls.from_config(dict(config.get("config") or {}))
+
+
+def get_object(identifier, base: type, names: dict, classes: dict, kind: str):
+    """Keras's ``get()``: an object from a name ('l2'), a class name, a Keras dict, a callable or an instance."""
+    if identifier is None or isinstance(identifier, base):
+        return identifier
+    if isinstance(identifier, str):
+        cls = names.get(identifier) or classes.get(identifier)
+        if cls is None:
+            raise ConfigError(f"unknown {kind} {identifier!r}; valid names: {', '.join(sorted(names))}")
+        return cls()
+    if isinstance(identifier, dict):
+        return deserialize(identifier, classes, kind)
+    if callable(identifier):
+        return identifier
+    raise ConfigError(f"{kind} must be a name, a dict or a {base.__name__}, got {type(identifier).__name__}")
 
 
 def dtype_policy(name: str = "float32") -> dict:
