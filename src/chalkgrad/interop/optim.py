@@ -102,12 +102,7 @@ def to_torch_optimizer(optimizer, params, *, model=None):
     fixed = cls([torch.zeros(1, requires_grad=True)]).param_groups[0]
     source = [p for g in optimizer.param_groups for p in g["params"]]
     target = _match_params(source, params, model, what)
-    groups, i = [], 0
-    for g in optimizer.param_groups:
-        n = len(g["params"])
-        groups.append({"params": target[i:i + n], **_group_options(g, type(optimizer), cls, fixed, what)})
-        i += n
-    result = _build(cls, groups)
+    result = _build(cls, _regrouped(optimizer, target, cls, fixed, what))
     # torch keeps scalar state (step, NAdam's mu_product) as 0-d tensors of its scalar dtype
     scalar_dtype = torch.float64 if torch.get_default_dtype() == torch.float64 else torch.float32
     for p, t in zip(source, target):
@@ -117,6 +112,16 @@ def to_torch_optimizer(optimizer, params, *, model=None):
                                    torch.tensor(float(v), dtype=scalar_dtype) if isinstance(v, _NUMBER) else v)
                                for k, v in state.items()}
     return result
+
+
+def _regrouped(optimizer, target, cls, fixed, what) -> list:
+    """``optimizer``'s param groups, in order, over the ``target`` parameters with the options ``cls`` takes."""
+    groups, i = [], 0
+    for g in optimizer.param_groups:
+        n = len(g["params"])
+        groups.append({"params": target[i:i + n], **_group_options(g, type(optimizer), cls, fixed, what)})
+        i += n
+    return groups
 
 
 def from_torch_optimizer(optimizer, params, *, model=None):
@@ -130,12 +135,7 @@ def from_torch_optimizer(optimizer, params, *, model=None):
     fixed = cls([Parameter(np.zeros(1))]).param_groups[0]
     source = [p for g in optimizer.param_groups for p in g["params"]]
     target = _match_params(source, params, model, what)
-    groups, i = [], 0
-    for g in optimizer.param_groups:
-        n = len(g["params"])
-        groups.append({"params": target[i:i + n], **_group_options(g, type(optimizer), cls, fixed, what)})
-        i += n
-    result = _build(cls, groups)
+    result = _build(cls, _regrouped(optimizer, target, cls, fixed, what))
     result.state = {}
     for p, t in zip(source, target):
         state = optimizer.state.get(p)

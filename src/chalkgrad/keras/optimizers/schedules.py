@@ -28,32 +28,40 @@ class LearningRateSchedule:
         return cls(**config)
 
 
-class ExponentialDecay(LearningRateSchedule):
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name="ExponentialDecay"):
+class _StepDecay(LearningRateSchedule):
+    """A decay driven by p = step / decay_steps (⌊p⌋ with ``staircase``)."""
+
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase, name):
         if decay_steps <= 0:
-            raise ConfigError(f"ExponentialDecay: decay_steps must be positive, got {decay_steps}")
+            raise ConfigError(f"{type(self).__name__}: decay_steps must be positive, got {decay_steps}")
         self._config = dict(initial_learning_rate=initial_learning_rate, decay_steps=decay_steps,
                             decay_rate=decay_rate, staircase=staircase, name=name)
 
+    def _progress(self, step) -> float:
+        p = step / self._config["decay_steps"]
+        return math.floor(p) if self._config["staircase"] else p
+
+
+class ExponentialDecay(_StepDecay):
+    """lr = lr₀ · rate^p"""
+
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name="ExponentialDecay"):
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
+
     def __call__(self, step):
         c = self._config
-        p = step / c["decay_steps"]
-        if c["staircase"]:
-            p = math.floor(p)
-        return c["initial_learning_rate"] * c["decay_rate"] ** p
+        return c["initial_learning_rate"] * c["decay_rate"] ** self._progress(step)
 
 
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_StepDecay):
+    """lr = lr₀ / (1 + rate · p)"""
+
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name="InverseTimeDecay"):
-        self._config = dict(initial_learning_rate=initial_learning_rate, decay_steps=decay_steps,
-                            decay_rate=decay_rate, staircase=staircase, name=name)
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step):
         c = self._config
-        p = step / c["decay_steps"]
-        if c["staircase"]:
-            p = math.floor(p)
-        return c["initial_learning_rate"] / (1 + c["decay_rate"] * p)
+        return c["initial_learning_rate"] / (1 + c["decay_rate"] * self._progress(step))
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
