@@ -125,7 +125,7 @@ def main(argv=None) -> dict:
     x_train, y_train, x_test, y_test = load_data(args.seed)
     model = build_model(seed=args.seed)
     before = accuracy(model.eval(), x_test, y_test)
-    print(f"chalkgrad model: {model.num_parameters()} parameters, test accuracy before training {before:.3f}")
+    print(f"chalkgrad model: {model.count_parameters()} parameters, test accuracy before training {before:.3f}")
 
     torch_model = to_torch(model.train())
     print(f"training with DistributedDataParallel on {WORLD_SIZE} CPU processes (gloo)")

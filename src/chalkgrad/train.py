@@ -347,7 +347,7 @@ def run(config: TrainConfig, print_fn=print) -> dict:
         callbacks.insert(0, LearningRateScheduler(
             lambda e: base_lr * 0.5 * (1 + math.cos(math.pi * e / config.epochs))))
     print_fn(f"chalkgrad train: {config.dataset} ({len(xtr)} train / {len(xval)} validation / {len(xte)} test), "
-             f"model {config.model} ({model.num_parameters():,} parameters), {config.optimizer} lr {base_lr:g}, "
+             f"model {config.model} ({model.count_parameters():,} parameters), {config.optimizer} lr {base_lr:g}, "
              f"{config.epochs} epochs of batch {config.batch_size}, seed {config.seed}"
              + (f"; resuming after epoch {state['epochs_completed']}" if ck is not None else ""))
     interrupted = False

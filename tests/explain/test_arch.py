@@ -29,7 +29,7 @@ def test_four_conv_blocks_keras_style_summary():
     assert section_values(s, "12: Flatten")["features(12)"] == 4096
     dense = [section_values(s, f"{i}: Linear")[f"params({i})"] for i in (13, 15, 17)]
     assert dense == [4195328, 524800, 1026]
-    assert s["total parameters"] == 5799234 == model.num_parameters()
+    assert s["total parameters"] == 5799234 == model.count_parameters()
     text = render(s)
     assert "params(0) = (k·k·C_in + 1)·C_out = (5·5·3 + 1)·32 = 2432" in text
     assert "H_out(0) = ⌊(H_in + 2·p − k)/s⌋ + 1 = ⌊(128 + 2·0 − 5)/1⌋ + 1 = 124" in text
@@ -60,7 +60,7 @@ def test_strided_dilated_grouped_and_transposed_layers_match_their_shapes():
     for i, shape in enumerate(shapes):
         vals = section_values(s, f"{i}: ")
         assert (vals[f"H_out({i})"], vals[f"W_out({i})"]) == shape[1:], i
-    assert s["params(0)"] == model[0].num_parameters() and s["params(2)"] == model[2].num_parameters()
+    assert s["params(0)"] == model[0].count_parameters() and s["params(2)"] == model[2].count_parameters()
     s.verify()
 
 
@@ -115,7 +115,7 @@ def test_recurrent_parameter_formulas_match_torch(cls, kwargs):
     count = sum(p.numel() for p in ref.parameters())
     if kwargs.get("bias_style") == "single":  # one bias per gate: torch's b_hh left out
         count -= sum(p.numel() for n, p in ref.named_parameters() if n.startswith("bias_hh"))
-    assert s["params(0)"] == count == model.num_parameters()
+    assert s["params(0)"] == count == model.count_parameters()
     directions = 2 if kwargs.get("bidirectional") else 1
     assert s["features(0)"] == directions * h == ref(torch.zeros(1, 4, d))[0].shape[-1]
 
@@ -268,7 +268,7 @@ def _check_layers_against_run(s, model, seen, prefix=""):
     for name, (inp, out) in seen.items():
         path = f"{prefix}{name}"
         assert (s[f"H_out({path})"], s[f"W_out({path})"]) == out[2:], path
-        assert s[f"params({path})"] == mods[name].num_parameters() == sum(p.numel() for p in mods[name].parameters())
+        assert s[f"params({path})"] == mods[name].count_parameters() == sum(p.numel() for p in mods[name].parameters())
         assert s[f"MACs({path})"] == mods[name].macs(inp)
         sec = next(x for x in s.sections if x.title == f"{path}: {type(mods[name]).__name__}")
         assert f"input {tuple(inp[1:])} → output {tuple(out[1:])}".replace(",)", ")") in sec.intro
@@ -300,7 +300,7 @@ def test_basic_block_with_a_downsample_shortcut():
     assert "H_out(downsample.0) = ⌊(H_in + 2·p − k)/s⌋ + 1 = ⌊(9 + 2·0 − 1)/2⌋ + 1 = 5" in text
     assert "params(downsample.0) = k·k·C_in·C_out = 1·1·4·8 = 32" in text
     assert "H_out(conv1) = ⌊(H_in + 2·p − k)/s⌋ + 1 = ⌊(9 + 2·1 − 3)/2⌋ + 1 = 5" in text
-    assert s["total parameters"] == block.num_parameters() == 9 * 4 * 8 + 9 * 8 * 8 + 4 * 8 + 4 * 8 + 2 * 8
+    assert s["total parameters"] == block.count_parameters() == 9 * 4 * 8 + 9 * 8 * 8 + 4 * 8 + 4 * 8 + 2 * 8
     assert s["total MACs"] == block.macs((1, 4, 9, 9))
     shown = [st.name for st in s.steps() if not st.hidden]
     assert len(shown) == len(set(shown))
@@ -340,7 +340,7 @@ def test_resnet18_layer_by_layer():
         model = resnet18()
     s = explain_architecture(model, (3, 32, 32))
     s.verify()
-    assert s["total parameters"] == 11_689_512 == model.num_parameters()
+    assert s["total parameters"] == 11_689_512 == model.count_parameters()
     assert s["total MACs"] == model.macs((1, 3, 32, 32))
     seen = _run_and_record(model, (1, 3, 32, 32))
     assert len(seen) == 20  # 17 convs on the main path + 3 shortcut 1x1 convs
@@ -376,7 +376,7 @@ def test_fcn_skip_branch_reads_stage2_and_joins_after_up2():
     model = fcn()
     s = explain_architecture(model, (3, 32, 32))
     s.verify()
-    assert s["total parameters"] == model.num_parameters()
+    assert s["total parameters"] == model.count_parameters()
     assert s["total MACs"] == model.macs((1, 3, 32, 32))
     seen = _run_and_record(model, (1, 3, 32, 32))
     _check_layers_against_run(s, model, seen)  # score_pool2 included: its input is stage2's output
@@ -394,7 +394,7 @@ def test_segnet_unpools_restore_the_pooled_sizes(size):
     model = segnet()
     s = explain_architecture(model, (3, size, size))
     s.verify()
-    assert s["total parameters"] == model.num_parameters()
+    assert s["total parameters"] == model.count_parameters()
     assert s["total MACs"] == model.macs((1, 3, size, size))
     seen = _run_and_record(model, (1, 3, size, size), kinds=("Conv2d", "MaxUnpool2d"))
     for i in (1, 2, 3):
@@ -411,7 +411,7 @@ def test_autoencoders(name):
     model = getattr(models, name)(1, widths=(4, 8))
     s = explain_architecture(model, (1, 12, 12))
     s.verify()
-    assert s["total parameters"] == model.num_parameters() == models.conv_autoencoder_num_parameters(1, None, (4, 8))
+    assert s["total parameters"] == model.count_parameters() == models.conv_autoencoder_num_parameters(1, None, (4, 8))
     assert s["total MACs"] == model.macs((1, 1, 12, 12))
     _check_layers_against_run(s, model, _run_and_record(model, (1, 1, 12, 12)))
     assert s["H_out(decoder.2)"] == 12
@@ -423,7 +423,7 @@ def test_a_module_used_twice_counts_its_parameters_once():
     s = explain_architecture(model, (4,))
     s.verify()
     assert s["params(0)"] == s["params(2)"] == 20
-    assert s["total parameters"] == 20 == model.num_parameters()
+    assert s["total parameters"] == 20 == model.count_parameters()
     assert s["total MACs"] == 32
     assert "the same module as 0" in next(sec for sec in s.sections if sec.title == "2: Linear").intro
 
@@ -474,7 +474,7 @@ def test_modules_that_cannot_be_followed_are_one_row():
     sec = next(x for x in s.sections if x.title == "0: _Concat")
     assert "shown as one row" in sec.intro and "main path gives (3, 5, 5)" in sec.intro
     assert s["params(0)"] == 2 * 3 * 9 + 3 + 2 * 3 + 3
-    assert s["total parameters"] == model.num_parameters()
+    assert s["total parameters"] == model.count_parameters()
     s = explain_architecture(nn.Sequential(_NoPath(), nn.Flatten()), (2, 4, 4))
     assert [x.title for x in s.sections] == ["0: _NoPath", "1: Flatten", "Totals"]
     assert s["params(0)"] == 38 and s["MACs(0)"] == 2 * 16 * 18

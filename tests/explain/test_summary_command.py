@@ -62,7 +62,7 @@ def test_skip_init_leaves_weights_undrawn_and_restores():
         layer = nn.Linear(3, 2)
         w = nn.init.uniform_(nn.Parameter(np.full((2, 2), 7.0)))
         assert np.all(w.detach().numpy() == 7.0)
-    assert layer.num_parameters() == 8
+    assert layer.count_parameters() == 8
     drawn = nn.init.uniform_(nn.Parameter(np.full((2, 2), 7.0)))
     assert np.all(drawn.detach().numpy() < 1.0)
 

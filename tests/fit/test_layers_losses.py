@@ -182,7 +182,7 @@ def test_recurrent_layers_have_keras_parameter_counts(cls, count):
 
     layer = getattr(fit, cls)(8)
     assert layer(cg.randn(2, 7, 5)).shape == (2, 8)
-    assert layer.num_parameters() == count and layer.count_params() == count
+    assert layer.count_parameters() == count and layer.count_params() == count
     seq = getattr(fit, cls)(3, return_sequences=True)
     assert seq(cg.randn(2, 7, 5)).shape == (2, 7, 3) and seq.output_shape((2, 7, 5)) == (2, 7, 3)
 
@@ -204,7 +204,7 @@ def test_embedding_lstm_model_trains_and_round_trips(tmp_path):
     y = (x[:, 0] >= 10).astype(np.int64)
     cg.manual_seed(0)
     model = Sequential([Input((6,)), Embedding(20, 8), LSTM(16), Dense(2, activation="softmax")])
-    assert model.num_parameters() == 20 * 8 + 4 * (8 * 16 + 16 * 16 + 16) + 16 * 2 + 2
+    assert model.count_parameters() == 20 * 8 + 4 * (8 * 16 + 16 * 16 + 16) + 16 * 2 + 2
     printed = []
     assert model.summary(print_fn=printed.append) is None and " (Embedding) " in printed[0]
     model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])

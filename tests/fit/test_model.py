@@ -44,17 +44,17 @@ def test_keras_style_script_end_to_end():
 
 def test_layers_build_lazily_and_count_parameters_like_keras():
     model = Sequential([Dense(32, activation="relu"), Dense(10)])
-    assert not model.built and model.num_parameters() == 0
+    assert not model.built and model.count_parameters() == 0
     out = model(cg.randn(2, 20))
     assert out.shape == (2, 10) and model.built
-    assert model.num_parameters() == 20 * 32 + 32 + 32 * 10 + 10  # Keras: 672 + 330
+    assert model.count_parameters() == 20 * 32 + 32 + 32 * 10 + 10  # Keras: 672 + 330
     assert list(model.state_dict()) == ["0.linear.weight", "0.linear.bias", "1.linear.weight", "1.linear.bias"]
     eager = Sequential([Input((20,)), Dense(32, activation="relu"), Dense(10)])
-    assert eager.built and eager.num_parameters() == 1002
-    assert Sequential([Dense(4, input_shape=(7,))]).num_parameters() == 32
+    assert eager.built and eager.count_parameters() == 1002
+    assert Sequential([Dense(4, input_shape=(7,))]).count_parameters() == 32
     built_later = Sequential([Dense(4), Dense(2)])
     built_later.build((None, 3))
-    assert built_later.num_parameters() == 3 * 4 + 4 + 4 * 2 + 2
+    assert built_later.count_parameters() == 3 * 4 + 4 + 4 * 2 + 2
     assert built_later.output_shape((5, 3)) == (5, 2)
 
 

@@ -32,7 +32,7 @@ def alexnet_1000(reference):
 
 
 def test_parameter_count(alexnet_1000):
-    assert alexnet_1000.num_parameters() == 61_100_840
+    assert alexnet_1000.count_parameters() == 61_100_840
     assert models.alexnet_num_parameters() == 61_100_840
     assert sum(p.numel() for p in alexnet_1000.features.parameters()) == 2_469_696
 
@@ -66,7 +66,7 @@ def test_matches_torch_and_runs_small_inputs(reference):
 def test_small_variant_count():
     with skip_init():
         model = models.alexnet(num_classes=10, in_channels=1)
-    assert model.num_parameters() == models.alexnet_num_parameters(10, 1) == 61_100_840 - 990 * 4097 - 2 * 64 * 121
+    assert model.count_parameters() == models.alexnet_num_parameters(10, 1) == 61_100_840 - 990 * 4097 - 2 * 64 * 121
     assert model.features[0].weight.shape == (64, 1, 11, 11) and model.classifier[6].weight.shape == (10, 4096)
 
 

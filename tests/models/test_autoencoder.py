@@ -14,7 +14,7 @@ from . import torch_refs
 def test_shapes_counts_and_torch():
     model = models.ConvAutoencoder(in_channels=2, out_channels=3, widths=(4, 6, 8))
     assert isinstance(model.encoder, cg.nn.Sequential) and isinstance(model.decoder, cg.nn.Sequential)
-    assert model.num_parameters() == models.conv_autoencoder_num_parameters(2, 3, (4, 6, 8))
+    assert model.count_parameters() == models.conv_autoencoder_num_parameters(2, 3, (4, 6, 8))
     x = np.random.default_rng(0).standard_normal((2, 2, 16, 8))
     out = torch_refs.compare(torch_refs.ConvAutoencoder(2, 3, (4, 6, 8)), model, x, dtype=np.float64,
                              atol=1e-10, rtol=1e-10)

@@ -26,10 +26,10 @@ def _pool_macs(model, shape):
 @pytest.mark.parametrize("builder", [models.lenet5, models.lenet5_relu])
 def test_parameter_count(builder):
     model = builder()
-    assert model.num_parameters() == 61_706
+    assert model.count_parameters() == 61_706
     assert sum(p.numel() for p in model.parameters()) == 61_706
     assert models.lenet5_num_parameters() == 61_706
-    assert models.lenet5_num_parameters(num_classes=5, in_channels=3) == builder(5, 3).num_parameters()
+    assert models.lenet5_num_parameters(num_classes=5, in_channels=3) == builder(5, 3).count_parameters()
 
 
 @pytest.mark.parametrize(("padding", "size"), [(0, 32), (2, 28)])

@@ -63,12 +63,12 @@ def _other_macs(model, input_shape):
 
 
 def test_resnet18_parameter_count(resnet18_1000):
-    assert resnet18_1000.num_parameters() == 11_689_512
+    assert resnet18_1000.count_parameters() == 11_689_512
     assert models.resnet_num_parameters((2, 2, 2, 2)) == 11_689_512
 
 
 def test_resnet34_parameter_count(resnet34_1000):
-    assert resnet34_1000.num_parameters() == 21_797_672
+    assert resnet34_1000.count_parameters() == 21_797_672
     assert models.resnet_num_parameters((3, 4, 6, 3)) == 21_797_672
     # 993 fewer outputs of fc (512 weights + 1 bias each), 2 fewer input channels of conv1 (64·7·7 each)
     fewer = 993 * 513 + 2 * 64 * 49
@@ -145,7 +145,7 @@ def test_basic_block():
         assert blk(cg.randn(2, 8, 9, 9)).shape == (2, 16, 5, 5)
     bn_macs = sum(m.macs((2, 16, 5, 5)) for m in (blk.bn1, blk.bn2, down[1]))
     assert blk.macs((2, 8, 9, 9)) == 2 * 25 * (16 * 8 * 9 + 16 * 16 * 9 + 16 * 8) + bn_macs
-    assert blk.num_parameters() == 9 * 8 * 16 + 9 * 16 * 16 + 4 * 16 + 8 * 16 + 2 * 16
+    assert blk.count_parameters() == 9 * 8 * 16 + 9 * 16 * 16 + 4 * 16 + 8 * 16 + 2 * 16
     assert [type(m).__name__ for m in blk.main_path()] == ["Conv2d", "BatchNorm2d", "ReLU", "Conv2d",
                                                             "BatchNorm2d", "ReLU"]
     rf = blk.receptive_field()

@@ -26,7 +26,7 @@ def test_bilinear_kernel():
 
 def test_fcn_shapes_counts_and_torch():
     model = models.FCN(in_channels=2, num_classes=3, widths=(4, 6, 8))
-    assert model.num_parameters() == models.fcn_num_parameters(2, 3, (4, 6, 8))
+    assert model.count_parameters() == models.fcn_num_parameters(2, 3, (4, 6, 8))
     x = np.random.default_rng(0).standard_normal((2, 2, 16, 24))
     ref = torch_refs.FCN(2, 3, (4, 6, 8))
     out = torch_refs.compare(ref, model, x, dtype=np.float64, atol=1e-10, rtol=1e-10)
@@ -67,7 +67,7 @@ def test_fcn_starts_with_bilinear_upsampling_and_trains():
 
 def test_segnet_shapes_counts_and_torch():
     model = models.SegNet(in_channels=3, num_classes=4, widths=(4, 8))
-    assert model.num_parameters() == models.segnet_num_parameters(3, 4, (4, 8))
+    assert model.count_parameters() == models.segnet_num_parameters(3, 4, (4, 8))
     assert all(p.return_indices for p in model.pools)
     ref = torch_refs.randomize_bn_(torch_refs.SegNet(3, 4, (4, 8)), seed=1)
     for shape in [(2, 3, 8, 8), (1, 3, 11, 6)]:  # odd sizes: the unpools restore the remembered sizes

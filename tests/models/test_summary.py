@@ -26,7 +26,7 @@ def test_summary_totals_match_the_model(name, build, shape, out):
     model = build()
     s = cg.nn.summary(model, shape)
     assert tuple(s.output_size) == out == model.output_shape(shape)
-    assert s.total_params == model.num_parameters()
+    assert s.total_params == model.count_parameters()
     assert s.total_macs == model.macs(shape)
     model.eval()
     with cg.no_grad():

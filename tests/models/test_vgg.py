@@ -54,7 +54,7 @@ def test_parameter_counts_by_arithmetic(name, bn):
 
 def test_vgg16_parameter_count_and_initialization(vgg16_1000):
     model, initial = vgg16_1000
-    assert model.num_parameters() == 138_357_544
+    assert model.count_parameters() == 138_357_544
     assert sum(p.numel() for p in model.classifier.parameters()) == 123_642_856
     std = np.sqrt(2 / (64 * 9))  # kaiming_normal_, mode fan_out, gain √2
     assert abs(initial["conv0_std"] - std) < 0.1 * std and initial["conv0_bias_zero"]
@@ -66,7 +66,7 @@ def test_parameter_counts_of_built_models(name, bn):
     """Each variant built at 1000 classes without drawing its weights (shapes and counts only)."""
     with skip_init():
         model = getattr(models, name + ("_bn" if bn else ""))()
-    assert model.num_parameters() == KNOWN[(name, bn)]
+    assert model.count_parameters() == KNOWN[(name, bn)]
     features = sum(p.numel() for p in model.features.parameters())
     assert KNOWN[(name, bn)] - features == 123_642_856  # the classifier every VGG shares
     del model
@@ -105,7 +105,7 @@ def test_vgg11_bn_matches_torch():
     ref = torch_refs.randomize_bn_(torch_refs.VGG(11, True, num_classes=10, in_channels=1), seed=11)
     with skip_init():  # the weights come from torch below
         model = models.vgg11_bn(num_classes=10, in_channels=1)
-    assert model.num_parameters() == models.vgg_num_parameters(11, True, num_classes=10, in_channels=1)
+    assert model.count_parameters() == models.vgg_num_parameters(11, True, num_classes=10, in_channels=1)
     x = np.random.default_rng(11).standard_normal((2, 1, 32, 32))
     out = torch_refs.compare(ref, model, x, dtype=np.float32, atol=1e-5, rtol=1e-3)
     assert model.output_shape(x.shape) == out.shape == (2, 10)

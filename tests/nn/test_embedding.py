@@ -44,7 +44,7 @@ def test_repeated_indices_add_up_and_padding_row():
     y = e(cg.tensor(np.array([1, 1, 1, 0, 3])))
     y.sum().backward()
     np.testing.assert_array_equal(e.weight.grad.data, [[0, 0], [3, 3], [0, 0], [1, 1], [0, 0]])
-    assert e.num_parameters() == 10 and e.macs((7,)) == 0
+    assert e.count_parameters() == 10 and e.macs((7,)) == 0
     assert repr(e) == "Embedding(5, 2, padding_idx=0)"
 
 

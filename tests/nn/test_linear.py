@@ -48,12 +48,12 @@ def test_linear_layout_and_parameters():
     assert layer.weight.dtype == np.float32 and layer.weight.requires_grad
     assert isinstance(layer.weight, nn.Parameter)
     assert [n for n, _ in layer.named_parameters()] == ["weight", "bias"]
-    assert layer.num_parameters() == 4 * (3 + 1)
+    assert layer.count_parameters() == 4 * (3 + 1)
     no_bias = nn.Linear(3, 4, bias=False)
     assert no_bias.bias is None
     assert [n for n, _ in no_bias.named_parameters()] == ["weight"]
     assert list(no_bias.state_dict()) == ["weight"]
-    assert no_bias.num_parameters() == 12
+    assert no_bias.count_parameters() == 12
     assert nn.Linear(3, 4, dtype=cg.float64).weight.dtype == np.float64
     assert nn.Linear(3, 4, dtype="double").bias.dtype == np.float64
     assert nn.Linear(3, 4, dtype="float").weight.dtype == np.float32  # chalkgrad.float is float32, as torch

@@ -123,7 +123,7 @@ def test_traversal_matches_torch():
     assert [n for n, _ in ours.named_parameters(recurse=False)] == []
     assert [n for n, _ in ours.head.named_parameters(prefix="head")] == ["head.weight", "head.bias"]
     assert len(list(ours.parameters())) == 4 and len(list(ours.buffers())) == 2
-    assert ours.num_parameters() == 3 * 4 + 4 + 4 * 2 + 2
+    assert ours.count_parameters() == 3 * 4 + 4 + 4 * 2 + 2
 
 
 def test_shared_parameters_and_modules_are_deduplicated_like_torch():
@@ -142,7 +142,7 @@ def test_shared_parameters_and_modules_are_deduplicated_like_torch():
     # state_dict keeps every name, as torch does, so torch checkpoints of tied models load
     assert list(ours.state_dict()) == list(ref.state_dict())
     ours.load_state_dict(to_numpy(ref.state_dict()))
-    assert ours.num_parameters() == 9 + 3 + 3 + 9 + 3  # 0.weight, 0.bias, 1.bias, 2.weight, 2.bias
+    assert ours.count_parameters() == 9 + 3 + 3 + 9 + 3  # 0.weight, 0.bias, 1.bias, 2.weight, 2.bias
     assert ours[0].weight is ours[1].weight
 
 
@@ -306,7 +306,7 @@ def test_zero_grad_and_requires_grad():
     assert model[0].requires_grad_(False) is model[0]
     model(cg.ones(2, 4)).sum().backward()
     assert model[0].weight.grad is None and model[2].weight.grad is not None
-    assert model.num_parameters(trainable_only=True) == model.num_parameters() - (4 * 8 + 8)
+    assert model.count_parameters(trainable_only=True) == model.count_parameters() - (4 * 8 + 8)
 
 
 def test_to_double_float():
@@ -612,7 +612,7 @@ def test_module_dict():
 def test_parameters_to_vector_round_trip():
     model = mlp()
     vec = parameters_to_vector(model.parameters())
-    assert isinstance(vec, cg.Tensor) and vec.shape == (model.num_parameters(),)
+    assert isinstance(vec, cg.Tensor) and vec.shape == (model.count_parameters(),)
     ref = torch_mlp()
     ref.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in to_numpy(model.state_dict()).items()})
     np.testing.assert_array_equal(vec.data, torch.nn.utils.parameters_to_vector(ref.parameters()).detach().numpy())
@@ -640,3 +640,18 @@ def test_clip_grad_norm_matches_torch(max_norm, norm_type):
     torch.nn.utils.clip_grad_value_(ref.parameters(), 1e-3)
     for p, q in zip(model.parameters(), ref.parameters()):
         np.testing.assert_allclose(p.grad.data, q.grad.numpy(), rtol=1e-12, atol=1e-18)
+
+
+def test_prelu_keeps_torchs_num_parameters_int_and_is_counted_and_explained():
+    """nn.PReLU(num_parameters=3).num_parameters is torch's int; counting and the architecture explainer still work."""
+    import torch
+
+    from chalkgrad.explain import explain_architecture
+
+    model = nn.Sequential(nn.Linear(4, 3), nn.PReLU(3), nn.Linear(3, 2))
+    twin = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.PReLU(3), torch.nn.Linear(3, 2))
+    assert model[1].num_parameters == twin[1].num_parameters == 3
+    expected = sum(p.numel() for p in twin.parameters())
+    assert model.count_parameters() == model.num_parameters() == expected
+    text = str(explain_architecture(model, (4,)))
+    assert f"{expected}" in text and "PReLU" in text

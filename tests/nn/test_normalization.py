@@ -226,9 +226,9 @@ def test_static_arithmetic():
         per = 3 if isinstance(layer, nn.LocalResponseNorm) else 1
         assert layer.macs(shape) == per * int(np.prod(shape))
         assert layer(cg.zeros(*shape)).shape == shape
-    assert nn.BatchNorm2d(3).num_parameters() == 6
-    assert nn.BatchNorm2d(3, affine=False).num_parameters() == 0
-    assert nn.LayerNorm((2, 3)).num_parameters() == 12
+    assert nn.BatchNorm2d(3).count_parameters() == 6
+    assert nn.BatchNorm2d(3, affine=False).count_parameters() == 0
+    assert nn.LayerNorm((2, 3)).count_parameters() == 12
 
 
 @pytest.mark.parametrize("which", ["layer", "group", "instance"])

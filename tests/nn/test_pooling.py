@@ -181,7 +181,7 @@ def test_layers_match_torch(layer, ref, shape):
     assert_close(y, yt, "float32")
     assert layer.output_shape(shape) == tuple(yt.shape)
     assert layer.macs(shape) == 0
-    assert layer.num_parameters() == 0
+    assert layer.count_parameters() == 0
 
 
 def test_receptive_fields():

@@ -264,7 +264,7 @@ def test_lstm_activation_options_and_single_bias(acts, fused):
     m = nn.LSTM(3, 4, dtype="float64", gate_activation=acts[0], candidate_activation=acts[1],
                 cell_activation=acts[2], bias_style="single", fused=fused)
     assert [n for n, _ in m.named_parameters()] == ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0"]
-    assert m.num_parameters() == nn.lstm_param_count(3, 4, "single") == 4 * (4 * (3 + 4) + 4)
+    assert m.count_parameters() == nn.lstm_param_count(3, 4, "single") == 4 * (4 * (3 + 4) + 4)
     fns = {"sigmoid": SIG, "tanh": np.tanh, "identity": IDENT, "linear": IDENT, "relu": lambda a: np.maximum(a, 0)}
     x_np = np.random.default_rng(8).standard_normal((5, 2, 3))
     out, (h, c) = m(cg.tensor(x_np))
@@ -301,7 +301,7 @@ def test_single_bias_equals_torch_with_zero_hidden_bias(mode):
     x_np = np.random.default_rng(10).standard_normal((4, 2, 3))
     np.testing.assert_allclose(cm(cg.tensor(x_np))[0].data, tm(torch.from_numpy(x_np))[0].detach().numpy(),
                                rtol=1e-12)
-    assert cm.num_parameters() == nn.recurrent_param_count(name, 3, 4, 2, bias_style="single")
+    assert cm.count_parameters() == nn.recurrent_param_count(name, 3, 4, 2, bias_style="single")
 
 
 @pytest.mark.parametrize("mode", list(MODES))
@@ -314,7 +314,7 @@ def test_state_dict_keys_repr_and_init_like_torch(mode):
         # torch's RNN repr omits the nonlinearity (its RNNCell shows it); chalkgrad shows it on both
         assert repr(cm).replace(", nonlinearity=relu", "") == repr(tm)
         assert ("nonlinearity=relu" in repr(cm)) == bool(extra)
-        assert cm.num_parameters() == sum(p.numel() for p in tm.parameters())
+        assert cm.count_parameters() == sum(p.numel() for p in tm.parameters())
         for p in cm.parameters():
             assert np.abs(p.data).max() <= 0.5 and p.dtype == np.float32
     cell, tcell = getattr(nn, name + "Cell")(3, 4, **extra), getattr(torch.nn, name + "Cell")(3, 4, **extra)
@@ -370,7 +370,7 @@ def test_static_arithmetic():
             assert nn.recurrent_param_count(cell, 7, 5, bias_style=style) == G * (5 * (7 + 5) + nb * 5)
     assert nn.lstm_param_count(64, 128) == 4 * (128 * (64 + 128) + 2 * 128)
     assert nn.gru_param_count(3, 4, num_layers=2, bidirectional=True) == nn.GRU(
-        3, 4, num_layers=2, bidirectional=True).num_parameters()
+        3, 4, num_layers=2, bidirectional=True).count_parameters()
     assert nn.rnn_param_count(3, 4, bias_style="single") == 4 * 7 + 4
 
 

@@ -65,14 +65,14 @@ def _check_against_run(model, input_size):
     for row in s.rows:
         module = model.get_submodule(row.path)
         assert row.type == type(module).__name__
-        assert (row.params, row.trainable_params) == (module.num_parameters(), module.num_parameters(True))
+        assert (row.params, row.trainable_params) == (module.count_parameters(), module.count_parameters(True))
         if row.kind != "inner" or row.output_shape is not None:  # every row a forward call reaches has shapes
             assert row.output_shape == run[row.path], row.path
         else:
             assert row.path not in run, row.path
     assert s.output_size == run[""]
-    assert s.total_params == model.num_parameters()
-    assert s.trainable_params == model.num_parameters(trainable_only=True)
+    assert s.total_params == model.count_parameters()
+    assert s.trainable_params == model.count_parameters(trainable_only=True)
     return s
 
 

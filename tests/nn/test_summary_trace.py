@@ -33,12 +33,12 @@ def _assert_rows_match_a_run(model, input_size, x=None):
     run = _first_call_shapes(model, cg.zeros(*input_size) if x is None else x)
     for row in s.rows:
         module = model.get_submodule(row.path)
-        assert row.params == module.num_parameters()
+        assert row.params == module.count_parameters()
         if row.path in run:
             assert row.output_shape == run[row.path], row.path
         else:
             assert row.output_shape is None, row.path  # a module forward never calls
-    assert s.output_size == run[""] and s.total_params == model.num_parameters()
+    assert s.output_size == run[""] and s.total_params == model.count_parameters()
     return s
 
 

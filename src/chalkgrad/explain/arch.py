@@ -25,7 +25,7 @@ unpool gets the size its max pool received (SegNet's ``output_size``). A block i
 reproduce its own output_shape, macs and parameter count; other modules with children are one row.
 
 The values come from the layers' own static arithmetic (``output_shape``, ``macs``,
-``num_parameters``, and :func:`chalkgrad.nn.summary.receptive_field`); the formulas are
+``count_parameters``, and :func:`chalkgrad.nn.summary.receptive_field`); the formulas are
 checked against them (:meth:`~.steps.Solution.verify`), so they cannot disagree.
 """
 
@@ -147,7 +147,7 @@ class _Walk:
         if isinstance(module, _MaxPool) and getattr(module, "return_indices", False):
             self.pools.append((item.path, shape))
         item.macs = int(module.macs(shape))
-        item.params = module.num_parameters()
+        item.params = module.count_parameters()
         if id(module) in self.first:
             item.shared_with = self.first[id(module)]
             item.note = (f"the same module as {item.shared_with}, used again: its parameters are counted once, "
@@ -227,8 +227,8 @@ class _Walk:
             if sum(it.macs for it in rows) != own:
                 raise _NotChained(f"its layers' MACs add up to {sum(it.macs for it in rows)}, its macs() gives {own}")
         params = sum(it.params for it in rows if it.shared_with is None)
-        if params != module.num_parameters():
-            raise _NotChained(f"its layers hold {params} parameters, the module {module.num_parameters()}")
+        if params != module.count_parameters():
+            raise _NotChained(f"its layers hold {params} parameters, the module {module.count_parameters()}")
         steps = [p[2][len(path) + 1:] if path and p[2].startswith(path + ".") else p[2] for p in points[1:]]
         chain = " → ".join(steps) if len(steps) <= 16 else f"{len(steps)} steps, {steps[0]} → … → {steps[-1]}"
         header.intro = (f"a module with its own forward, followed along its main_path(): {chain}"
@@ -311,7 +311,7 @@ def _join_point(points: list, i: int, later: list):
     j = later[-1]
     last = len(points) - 1
     if j == last and j - 1 > i and points[j - 1][0] == points[j][0] and isinstance(points[j][3], _Activation) \
-            and points[j][3].num_parameters() == 0:
+            and points[j][3].count_parameters() == 0:
         return j - 1, f"the main path's output ahead of its final {type(points[j][3]).__name__} ({points[j][2]})"
     return j, "the main path's output" if j == last else f"the output of {points[j][2]}"
 
@@ -342,7 +342,7 @@ def explain_architecture(model, input_size, *, batch_size: int = 1, title: str |
     branches (a ResNet block's ``downsample``), explained in their own sections with the shape they are fed
     (the block's input for a shortcut), followed by the addition and its shape check. Any other module with
     children is one row with its own counts. Every value comes from the layers' own ``output_shape``,
-    ``macs`` and ``num_parameters``, and a block is opened only when its layers reproduce its own.
+    ``macs`` and ``count_parameters``, and a block is opened only when its layers reproduce its own.
     """
     shape = tuple(int(d) for d in input_size)
     sol = Solution(title or f"Architecture arithmetic for an input of shape {_fmt_shape(shape)}")
@@ -401,7 +401,7 @@ def explain_architecture(model, input_size, *, batch_size: int = 1, title: str |
     if shared:
         note += "; a module used twice has its parameters counted once"
     tot = sol.section("Totals", note)
-    tot.derive("total parameters", add(*total_params), model.num_parameters(), answer=True)
+    tot.derive("total parameters", add(*total_params), model.count_parameters(), answer=True)
     tot.derive("total MACs", add(*total_macs), sum(v for n, v in values.items() if n.startswith("MACs(")),
                answer=True)
     sol.verify()
@@ -655,7 +655,7 @@ _EXPLAINERS = {
 
 
 def _explainer_by_base(m):
-    params = m.num_parameters()
+    params = m.count_parameters()
     if params == 0:
         return _passthrough
     return None

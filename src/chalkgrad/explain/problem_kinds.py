@@ -290,8 +290,8 @@ def _build_architecture(problem):
             with nn.init.skip_init():  # only shapes and counts are needed
                 module = getattr(nn, cls_name)(**kwargs)
             shape = tuple(module.output_shape(shape))
-            if module.num_parameters() > _MAX_PARAMS:
-                raise ProblemError(f"{problem.path}:{line}: layers[{i}].{name}: {module.num_parameters():,} "
+            if module.count_parameters() > _MAX_PARAMS:
+                raise ProblemError(f"{problem.path}:{line}: layers[{i}].{name}: {module.count_parameters():,} "
                                    f"parameters is more than this tool handles ({_MAX_PARAMS:,})")
         except MemoryError:
             raise ProblemError(f"{problem.path}:{line}: layers[{i}].{name}: the layer is too large to build") from None

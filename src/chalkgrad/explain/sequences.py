@@ -449,7 +449,7 @@ def _params_section(sol, layer, mode, d, H, style):
     for name, v in (("d", d), ("h", H), ("G", gates), ("n_b", nb)):
         sec.given(name, v)
     per = add(Mul([Sym("h"), Add([Sym("d"), Sym("h")])]), *([Mul([Sym("n_b"), Sym("h")])] if nb else []))
-    sec.derive("params", Mul([Sym("G"), per]), layer.num_parameters(), answer=True)
+    sec.derive("params", Mul([Sym("G"), per]), layer.count_parameters(), answer=True)
 
 
 def _weight_lookup(names):

@@ -321,9 +321,14 @@ class Module:
         """
         return None
 
-    def num_parameters(self, trainable_only: bool = False) -> int:
+    def count_parameters(self, trainable_only: bool = False) -> int:
         """Number of scalar parameters (shared ones counted once); ``trainable_only`` counts those needing grad."""
         return int(sum(p.numel() for p in self.parameters() if p.requires_grad or not trainable_only))
+
+    def num_parameters(self, trainable_only: bool = False) -> int:
+        """The older name of :meth:`count_parameters`. Prefer that one: on ``nn.PReLU``, as in
+        PyTorch, ``num_parameters`` is the constructor's int, which shadows this method."""
+        return self.count_parameters(trainable_only)
 
     # ------------------------------------------------------------------ traversal
     def named_modules(self, memo: set | None = None, prefix: str = "", remove_duplicate: bool = True):

@@ -179,7 +179,7 @@ def summary_text(model, line_length=None, positions=None, show_trainable=False) 
             params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
             row = [f"{layer.name} ({type(layer).__name__})", _layer_shape(layer), params]
         else:
-            row = [f"({type(layer).__name__})", "?", f"{layer.num_parameters():,}"]
+            row = [f"({type(layer).__name__})", "?", f"{layer.count_parameters():,}"]
         if not sequential_like:
             row.append(_connections(layer, nodes))
         rows.append(row)

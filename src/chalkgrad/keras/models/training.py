@@ -708,7 +708,7 @@ class Model(Layer):
         self._ensure_built(what="count_params()")
         if self._keras_weighted():
             return Layer.count_params(self)
-        return self.num_parameters() + _state_count(self)
+        return self.count_parameters() + _state_count(self)
 
     def save_weights(self, path, overwrite: bool = True) -> None:
         """Write the weights to ``path``: ``*.weights.h5`` in Keras 3's layout, or ``*.npz`` (the state_dict,
