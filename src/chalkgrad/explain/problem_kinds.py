@@ -66,6 +66,41 @@ class _Kind:
 
 
 # ----------------------------------------------------------------------------- optimizer
+_BETA_ALIASES = {"beta1": 0, "beta2": 1, "beta_1": 0, "beta_2": 1}  # textbook and Keras names for betas[0], [1]
+
+
+def _accepted_keys(name: str) -> list:
+    """The hyperparameters optimizer ``name`` takes: its chalkgrad.optim class's arguments (and the aliases)."""
+    import inspect
+
+    from .. import optim
+    from .optimizer import _CLASS
+
+    sig = inspect.signature(getattr(optim, _CLASS[name]))
+    keys = [k for k in sig.parameters if k not in ("params", "foreach", "capturable", "differentiable", "fused")]
+    if "betas" in keys:
+        keys += list(_BETA_ALIASES)
+    return keys + (["bias_correction"] if name in ("adam", "adamw") else [])
+
+
+def _optimizer_options(opt) -> dict:
+    """The hyperparameters of an ``optimizer:`` mapping, with beta1/beta2 (or beta_1/beta_2) folded into betas."""
+    import inspect
+
+    from .. import optim
+    from .optimizer import _CLASS
+
+    options = {k: v for k, v in opt.items() if k != "name"}
+    given = {i: options.pop(k) for k, i in _BETA_ALIASES.items() if k in options}
+    if given:
+        betas = list(options.get("betas") or
+                     inspect.signature(getattr(optim, _CLASS[opt["name"]])).parameters["betas"].default)
+        for i, value in given.items():
+            betas[i] = value
+        options["betas"] = betas
+    return options
+
+
 def _validate_optimizer(v, d):
     from .optimizer import OPTIMIZERS
 
@@ -77,9 +112,13 @@ def _validate_optimizer(v, d):
     if opt["name"] not in OPTIMIZERS:
         v.fail(opt.lines["name"], "optimizer.name", f"unknown optimizer {opt['name']!r}; expected one of "
                f"{', '.join(OPTIMIZERS)}")
+    accepted = _accepted_keys(opt["name"])
     for k, val in opt.items():
         if k == "name":
             continue
+        if k not in accepted and k != "bias_correction":  # that one has its own message below
+            v.fail(opt.lines[k], f"optimizer.{k}", f"{opt['name']} takes no hyperparameter {k!r}; "
+                   f"the accepted keys are {', '.join(accepted)}")
         ok = isinstance(val, (int, float)) and not isinstance(val, bool) or isinstance(val, bool) and k in (
             "nesterov", "amsgrad", "centered", "maximize", "bias_correction") or isinstance(val, list) and len(
             val) == 2 and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in val)
@@ -162,8 +201,8 @@ def _solve_optimizer(problem):
     from .optimizer import ScheduleError, explain_optimizer
 
     d = problem.data
-    opt = dict(d["optimizer"])
-    name = opt.pop("name")
+    name = d["optimizer"]["name"]
+    opt = _optimizer_options(d["optimizer"])
     for k in ("betas", "etas", "step_sizes"):
         if k in opt:
             opt[k] = tuple(opt[k])
