@@ -6,6 +6,7 @@ import torch
 
 import chalkgrad as cg
 from chalkgrad import nn
+from chalkgrad.errors import ConfigError
 from chalkgrad.explain import explain_dense
 
 MAZUR = {"0.weight": [[0.15, 0.20], [0.25, 0.30]], "0.bias": [0.35, 0.35],
@@ -71,7 +72,7 @@ def _torch_reference(params, acts, x, t, loss, reduction, lr):
     elif loss == "cross_entropy":
         E = -(tt * a.log()).sum()
     else:
-        E = torch.nn.functional.binary_cross_entropy(a, tt)
+        E = torch.nn.functional.binary_cross_entropy(a, tt, reduction=reduction or "mean")
     E.backward()
     return E.item(), [(w.grad.numpy(), b.grad.numpy(), (w - lr * w.grad).detach().numpy(),
                        (b - lr * b.grad).detach().numpy()) for w, b in ws]
@@ -84,6 +85,9 @@ CASES = [
     (("tanh", "relu", "identity"), (2, 3, 3, 2), "mse", "half_sum"),
     (("relu", "softmax"), (4, 3, 3), "cross_entropy", None),
     (("sigmoid", "sigmoid"), (3, 2, 2), "bce", None),
+    (("sigmoid", "sigmoid"), (3, 2, 3), "bce", "sum"),
+    (("sigmoid", "sigmoid"), (3, 2, 3), "bce", "mean"),
+    (("relu", "softmax"), (4, 3, 3), "cross_entropy", "sum"),
     (("identity",), (3, 1), "mse", "half_sum"),
 ]
 
@@ -97,7 +101,8 @@ def test_every_gradient_and_update_matches_torch(acts, sizes, loss, reduction, s
         t = np.eye(sizes[-1])[seed % sizes[-1]]
     else:
         t = rng.uniform(0.05, 0.95, size=sizes[-1])
-    s = explain_dense(model, x, t, loss=loss, reduction=reduction or "half_sum", lr=0.1)
+    s = explain_dense(model, x, t, loss=loss, reduction=reduction, lr=0.1)
+    s.verify()
     E, ref = _torch_reference(params, acts, x, t, loss, reduction, 0.1)
     assert s["E"] == pytest.approx(E, rel=1e-12)
     counter = 0
@@ -113,6 +118,12 @@ def test_every_gradient_and_update_matches_torch(acts, sizes, loss, reduction, s
                 assert s[f"w{counter}⁺"] == pytest.approx(w_new[j, k], rel=1e-12, abs=1e-14)
             assert s[f"∂E/∂b_{units[j]}"] == pytest.approx(gb[j], rel=1e-10, abs=1e-14)
             assert s[f"b_{units[j]}⁺"] == pytest.approx(b_new[j], rel=1e-12, abs=1e-14)
+
+
+def test_a_reduction_the_loss_does_not_have_is_refused():
+    model, _, x = _random_case(("sigmoid", "sigmoid"), (3, 2, 2), 0)
+    with pytest.raises(ConfigError, match="bce reduction must be mean or sum, got 'half_sum'"):
+        explain_dense(model, x, [0.2, 0.7], loss="bce", reduction="half_sum")
 
 
 def test_chain_rule_products_equal_the_gradients():

@@ -164,7 +164,7 @@ def _local_derivative(act: str, net: str, out: str):
     raise AssertionError(act)
 
 
-def explain_dense(model, x, target, *, loss: str = "mse", reduction: str = "half_sum", lr: float | None = None,
+def explain_dense(model, x, target, *, loss: str = "mse", reduction: str | None = None, lr: float | None = None,
                   names: dict | None = None, chain=(), title: str | None = None,
                   show=None, notation: str = "framework") -> Solution:
     """Worked forward pass, loss, backward pass and SGD update of a small dense network.
@@ -212,8 +212,11 @@ def explain_dense(model, x, target, *, loss: str = "mse", reduction: str = "half
                           f"(got {out_spec.activation}); for logits use a Softmax layer so the probabilities are shown")
     if loss == "bce" and out_spec.activation != "sigmoid":
         raise ConfigError(f"explain_dense: loss 'bce' needs Sigmoid outputs, got {out_spec.activation}")
+    reduction = reduction or ("half_sum" if loss == "mse" else "mean")
     if loss == "mse" and reduction not in ("half_sum", "sum", "mean"):
         raise ConfigError(f"explain_dense: mse reduction must be half_sum, sum or mean, got {reduction!r}")
+    if loss != "mse" and reduction not in ("sum", "mean"):
+        raise ConfigError(f"explain_dense: {loss} reduction must be mean or sum, got {reduction!r}")
     if "update" in show and lr is None:
         raise ConfigError("explain_dense: showing the update needs a learning rate (lr=...)")
 
@@ -238,7 +241,7 @@ def explain_dense(model, x, target, *, loss: str = "mse", reduction: str = "half
     elif loss == "cross_entropy":
         E = -(t * outs[-1].log()).sum()
     elif loss == "bce":
-        E = F.binary_cross_entropy(outs[-1], t)
+        E = F.binary_cross_entropy(outs[-1], t, reduction=reduction)
     else:
         raise ConfigError(f"explain_dense: loss must be 'mse', 'cross_entropy' or 'bce', got {loss!r}")
     E.backward()
@@ -454,6 +457,8 @@ def _loss_convention(loss, reduction) -> str:
                 "mean": "Loss: E = Σ(t − out)²/n (mean squared error over the n outputs)."}[reduction]
     if loss == "cross_entropy":
         return "Loss: E = −Σ t·ln(out) (cross-entropy of the softmax outputs)."
+    if reduction == "sum":
+        return "Loss: E = −Σ [t·ln(out) + (1 − t)·ln(1 − out)] (binary cross-entropy, summed over the outputs)."
     return "Loss: E = −Σ [t·ln(out) + (1 − t)·ln(1 − out)]/n (binary cross-entropy, mean over the n outputs)."
 
 
@@ -479,7 +484,7 @@ def _loss_steps(sec, loss, reduction, out_names, t_names, value, outs, t_arr):
                      Mul([Sub(Num(1), Sym(t_names[j])), Call("ln", Sub(Num(1), Sym(out_names[j])))]))
                  for j in range(n)]
         total = Neg(add(*terms))
-        sec.derive("E", Div(total, Num(n)) if n > 1 else total, value, answer=True)
+        sec.derive("E", Div(total, Num(n)) if n > 1 and reduction != "sum" else total, value, answer=True)
 
 
 def _dE_dout(loss, reduction, out, t, n):
@@ -490,6 +495,6 @@ def _dE_dout(loss, reduction, out, t, n):
         if reduction == "sum":
             return Mul([Num(2), diff])
         return Div(Mul([Num(2), diff]), Num(n))
-    # bce: ∂/∂o of −[t ln o + (1−t) ln(1−o)]/n = (o − t)/(o(1 − o)n)
-    den = Mul([Sym(out), Sub(Num(1), Sym(out))] + ([Num(n)] if n > 1 else []))
+    # bce: ∂/∂o of −[t ln o + (1−t) ln(1−o)]/n = (o − t)/(o(1 − o)n); without the n for reduction 'sum'
+    den = Mul([Sym(out), Sub(Num(1), Sym(out))] + ([Num(n)] if n > 1 and reduction != "sum" else []))
     return Div(Sub(Sym(out), Sym(t)), den)

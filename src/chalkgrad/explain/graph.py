@@ -448,8 +448,8 @@ def graph_of_problem(problem, level: str = "scalars", precision: int | None = No
              "softmax": lambda v: cg.softmax(v, dim=-1)}[act](net)
         names[f"out{i}"] = a
     loss = d.get("loss", "mse")
-    loss_name, reduction = (loss["name"], loss.get("reduction", "half_sum")) if isinstance(loss, dict) else (loss,
-                                                                                                           "half_sum")
+    loss_name, reduction = (loss["name"], loss.get("reduction")) if isinstance(loss, dict) else (loss, None)
+    reduction = reduction or ("half_sum" if loss_name == "mse" else "mean")
     n_out = a.shape[-1]
     target = d["target"]
     if isinstance(target, int) and not isinstance(target, bool):
@@ -463,7 +463,7 @@ def graph_of_problem(problem, level: str = "scalars", precision: int | None = No
     elif loss_name == "cross_entropy":
         E = -(t * a.log()).sum()
     elif loss_name == "bce":
-        E = F.binary_cross_entropy(a, t)
+        E = F.binary_cross_entropy(a, t, reduction=reduction)
     else:  # pragma: no cover - load_problem validated it
         raise ConfigError(f"graph: unknown loss {loss_name!r}")
     names["E"] = E

@@ -339,6 +339,9 @@ class _Validator:
             if reduction not in _REDUCTIONS:
                 self.fail(loss.lines.get("reduction", loss.line), "loss.reduction",
                           f"unknown reduction {reduction!r}; expected one of {', '.join(_REDUCTIONS)}")
+            if loss_name != "mse" and "reduction" in loss and reduction not in ("mean", "sum"):
+                self.fail(loss.lines["reduction"], "loss.reduction",
+                          f"{loss_name} takes reduction mean or sum, got {reduction!r} (half_sum is an mse convention)")
         if loss_name not in _LOSSES:
             self.fail(d.lines.get("loss", d.line), "loss",
                       f"unknown loss {loss_name!r}; expected one of {', '.join(_LOSSES)}")
@@ -475,9 +478,9 @@ def _solve_dense(problem: Problem):
                            "softmax": lambda: nn.Softmax(dim=-1)}[act]())
     loss = d.get("loss", "mse")
     if isinstance(loss, dict):
-        loss_name, reduction = loss["name"], loss.get("reduction", "half_sum")
+        loss_name, reduction = loss["name"], loss.get("reduction")
     else:
-        loss_name, reduction = loss, "half_sum"
+        loss_name, reduction = loss, None
     opt = d.get("optimizer")
     show = d.get("show", ["forward", "loss", "backward", "update"] if opt else ["forward", "loss", "backward"])
     try:
