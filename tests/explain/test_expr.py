@@ -76,3 +76,15 @@ def test_rounding_noise_prints_as_zero():
     assert 0.2 + 0.1 - 0.3 != 0 and fmt_number(0.2 + 0.1 - 0.3, 6) == "0"
     assert fmt_number(2.7755575615628914e-17, 6) == "0"
     assert fmt_number(3e-9, 6) == "3e−09"
+
+
+def test_tiny_values_show_in_scientific_notation_when_many_decimals_are_asked_for():
+    """Below 1e-12 a value is a zero's rounding noise at ordinary precision, but not at --precision 13+ (issue 11)."""
+    from chalkgrad.explain.expr import fmt_number
+
+    assert fmt_number(0.1 + 0.2 - 0.3, 9) == "0"
+    assert fmt_number(3e-14, 9) == "0"
+    assert fmt_number(3e-14, 17) == "3e−14"
+    assert fmt_number(-3.25e-14, 17) == "−3.25e−14"
+    assert fmt_number(0.1 + 0.2 - 0.3, 17) == "5.551115123125783e−17"
+    assert fmt_number(2.5e-13, 13) == "2.5e−13"

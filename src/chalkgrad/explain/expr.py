@@ -67,22 +67,23 @@ def fmt_number(value: float, precision: int | None) -> str:
 
     Trailing zeros are dropped (0.05, not 0.050000; 3, not 3.000000; 0.9 for 0.9000000000000001);
     a number too small to show at ``precision`` decimals switches to scientific notation.
-    ``precision=None`` prints the shortest exact repr.
+    Below 1e-12 a value is taken for the rounding noise of a zero and printed as 0, unless more
+    than 12 decimals are asked for. ``precision=None`` prints the shortest exact repr.
     """
     v = float(value)
     if math.isnan(v):
         return "nan"
     if math.isinf(v):
         return "∞" if v > 0 else "−∞"
-    if abs(v) < 1e-12:  # rounding noise of an exact zero (0.2 + 0.1 − 0.3), as a person writes it
-        v = 0.0
+    if abs(v) < 1e-12 and (precision is None or precision <= 12):
+        v = 0.0  # rounding noise of an exact zero (0.2 + 0.1 − 0.3); asked for more digits, it shows as 5.55e−17
     if v == int(v) and abs(v) < 1e15:
         return str(int(v)).replace("-", "−")
     short = repr(v)
     if precision is None or ("e" not in short and len(short.split(".")[1]) <= precision):
         s = short  # 0.05 stays 0.05 (not 0.050000): the number as the problem writes it
-    elif v != 0 and (abs(v) < 0.5 * 10.0 ** -precision or abs(v) >= 1e9):  # would print as 0.000...
-        mantissa, exponent = f"{v:.{precision}e}".split("e")
+    elif v != 0 and (abs(v) < max(0.5 * 10.0 ** -precision, 1e-12) or abs(v) >= 1e9):  # 0.000... or tiny
+        mantissa, exponent = f"{v:.{min(precision, 15)}e}".split("e")  # no digits past a double's
         s = _strip_zeros(mantissa) + "e" + exponent
     else:
         s = _strip_zeros(f"{v:.{precision}f}")  # 0.9000000000000001 → 0.9, as a person writes it
