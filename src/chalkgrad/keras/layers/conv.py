@@ -22,6 +22,7 @@ import numpy as np
 
 from ... import nn
 from ...errors import ConfigError, ShapeError
+from ...ops.conv import out_len
 from ...ops.shape import pad
 from .. import initializers, regularizers
 from .base import Layer, register
@@ -48,15 +49,22 @@ def same_pads(length: int, k: int, s: int, d: int = 1) -> tuple[int, int]:
     return total // 2, total - total // 2
 
 
+def padding_pads(padding: str, length: int, k: int, s: int, d: int = 1) -> tuple[int, int]:
+    """The zeros (start, end) a Keras padding mode adds on one axis: 'valid' none, 'same' TensorFlow's
+    rule above, 'causal' (k − 1)·d at the start only."""
+    if padding == "same":
+        return same_pads(length, k, s, d)
+    if padding == "causal":
+        return (k - 1) * d, 0
+    return 0, 0
+
+
 def conv_out_len(length, k, s, d, padding):
+    """Output length of one axis: the convolution's own formula (:func:`chalkgrad.ops.conv.out_len`) over the
+    padded axis ('same' gives ⌈L/s⌉ and 'causal' ⌊(L − 1)/s⌋ + 1 as consequences, not as formulas of their own)."""
     if length is None:
         return None
-    if padding == "same":
-        return math.ceil(length / s)
-    if padding == "causal":
-        return math.ceil(length / s) if s == 1 else (length - 1) // s + 1
-    k_eff = (k - 1) * d + 1
-    return (length - k_eff) // s + 1
+    return out_len(length, *padding_pads(padding, length, k, s, d), k, s, d)
 
 
 def to_channels_first(x):
@@ -112,9 +120,8 @@ class _BaseConv(ActivationMixin, Layer):
         x = to_channels_first(inputs) if self.data_format == "channels_last" else inputs
         if self.padding == "valid":
             return x
-        pads = []
-        for length, k, s, d in zip(x.shape[2:], self.kernel_size, self.strides, self.dilation_rate):
-            pads.append(((k - 1) * d, 0) if self.padding == "causal" else same_pads(length, k, s, d))
+        pads = [padding_pads(self.padding, length, k, s, d)
+                for length, k, s, d in zip(x.shape[2:], self.kernel_size, self.strides, self.dilation_rate)]
         if any(lo or hi for lo, hi in pads):
             flat = []
             for lo, hi in reversed(pads):  # F.pad order: last axis first
